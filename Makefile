@@ -1,0 +1,53 @@
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint migrate demo venv clean-db
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+.env: | $(VENV)/.runtime
+	$(PY) -m config.envfile .env
+
+venv: $(VENV)/.runtime
+
+## Migrate every database alias (the app's and the sandbox's) and create the cache table.
+migrate: $(VENV)/.runtime .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py migrate --noinput --database sandbox
+	$(PY) manage.py createcachetable
+
+demo: migrate
+	$(PY) manage.py demo
+
+## Set up on first run, then serve the web app and the django-q2 worker until Ctrl-C.
+run: demo
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo "Zoho Store Sync: http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the worker)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py qcluster & \
+	$(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 8 --timeout 120 \
+		--access-logfile - & \
+	wait
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+
+## Lint, then the whole suite (browser tests included).
+test: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(PY) -m scripts.ensure_chromium
+	$(VENV)/bin/pytest $(PYTEST_ARGS)

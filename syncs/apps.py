@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class Config(AppConfig):
+    name = "syncs"
+    label = "syncs"
+    verbose_name = "Syncs"
