@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 
 ALL_DATABASES = ["default", "sandbox"]
 
+pytest_plugins = ["tests.fixtures.zoho_sandbox", "tests.fixtures.store_sandbox"]
+
 
 @pytest.fixture
 def http():
