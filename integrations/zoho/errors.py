@@ -1,0 +1,51 @@
+"""One error taxonomy for everything that talks to Zoho; the sync engine branches on the class.
+
+- ReauthorizationRequired: the refresh token is gone or lacks scopes; a person must reconnect.
+- RateLimited: Zoho (or our own limiter) says "not now"; try again after `retry_after` seconds.
+- TransientError: network trouble or a 5xx that outlived its retries; the next run may succeed.
+- ConfigurationError: permanent until someone changes settings (bad module, field, client, DC, scope).
+- CreditBudgetExceeded: our own daily credit budget for the org is spent; resume after `retry_after`.
+Per-record failures are never raised: they come back as `crm.RecordResult(ok=False, …)`.
+Messages never contain tokens or secrets; `hint` says how to fix the problem, for people.
+"""
+
+
+class ZohoError(Exception):
+    def __init__(self, message: str, code: str = "", status: int | None = None, hint: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def explanation(self) -> str:
+        """The message followed by how to fix it, for flash messages and command output."""
+        return f"{self.message} {self.hint}".strip()
+
+
+class ReauthorizationRequired(ZohoError):
+    pass
+
+
+class RateLimited(ZohoError):
+    def __init__(self, message: str, retry_after: float | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class TransientError(ZohoError):
+    pass
+
+
+class ConfigurationError(ZohoError):
+    pass
+
+
+class CreditBudgetExceeded(ZohoError):
+    def __init__(self, message: str, retry_after: float | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
