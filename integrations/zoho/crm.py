@@ -10,6 +10,7 @@ Request-level failures raise the errors.py taxonomy; per-record failures come ba
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
@@ -43,7 +44,7 @@ class RecordResult:
     code: str = ""
     message: str = ""
     field: str | None = None  # details.api_name of the offending field
-    details: dict = field(default_factory=dict)
+    details: dict = dataclass_field(default_factory=dict)
 
     @classmethod
     def from_entry(cls, entry: dict) -> "RecordResult":
