@@ -1,7 +1,13 @@
+import json
+import secrets
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
 
 from integrations.encryption import EncryptedTextField
 
@@ -38,5 +44,148 @@ class Store(models.Model):
     last_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        ordering = ["name", "id"]
+
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("store-detail", args=[self.pk])
+
+    # Secrets
+
+    def get_credentials(self) -> dict:
+        """The kind's keys (e.g. consumer_key/consumer_secret, access_token), decrypted."""
+        if not self.credentials:
+            return {}
+        try:
+            value = json.loads(self.credentials)
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def set_credentials(self, values: dict) -> None:
+        self.credentials = json.dumps({k: v for k, v in values.items() if v}) if values else ""
+
+    def ensure_webhook_secret(self) -> str:
+        if not self.webhook_secret:
+            self.webhook_secret = new_webhook_secret()
+        return self.webhook_secret
+
+    @property
+    def webhook_url(self) -> str:
+        return settings.SITE_URL + reverse("woocommerce-webhook", args=[self.public_id])
+
+    def record_check(self, result) -> None:
+        self.last_check_ok = result.ok
+        self.last_check_message = result.message
+        self.last_checked_at = timezone.now()
+        self.save(update_fields=["last_check_ok", "last_check_message", "last_checked_at"])
+
+    @classmethod
+    def visible_to(cls, user):
+        """Staff see every store; an affiliate owner sees only the stores they own."""
+        if user.is_staff:
+            return cls.objects.all()
+        return cls.objects.filter(owner=user)
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class WebhookEvent(models.Model):
+    """A raw WooCommerce webhook delivery, stored once per (store, resource, id, modification time).
+
+    WooCommerce's delivery id changes per attempt and its payload is the resource's current state, so
+    the resource's own modification time is the idempotency key. The sync engine claims pending events
+    with `claim_pending_events()` and marks each processed, ignored or failed.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSING = "processing", "Processing"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    MAX_ATTEMPTS = 5
+    #: A claim older than this is considered abandoned (its worker died) and may be taken again.
+    STALE_CLAIM = timedelta(minutes=15)
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="webhook_events")
+    topic = models.CharField(max_length=64)
+    resource = models.CharField(max_length=32)
+    resource_id = models.CharField(max_length=64)
+    modified_at = models.DateTimeField()
+    body = models.TextField(help_text="The raw JSON body, exactly as received.")
+    delivery_id = models.CharField(max_length=128, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "resource", "resource_id", "modified_at"], name="webhook_event_once_per_change"
+            )
+        ]
+        indexes = [models.Index(fields=["store", "status", "received_at"])]
+        ordering = ["received_at", "id"]
+
+    def __str__(self):
+        return f"{self.topic} #{self.resource_id} @ {self.modified_at:%Y-%m-%d %H:%M:%S}"
+
+    def json(self):
+        return json.loads(self.body)
+
+    # Outcome, recorded by the worker that claimed the event.
+
+    def mark_processed(self) -> None:
+        self._finish(self.Status.PROCESSED, "")
+
+    def mark_ignored(self, reason: str = "") -> None:
+        self._finish(self.Status.IGNORED, reason)
+
+    def mark_failed(self, error: str, retry: bool = True) -> None:
+        """Back to pending for another attempt while attempts remain (and retry is True), else failed."""
+        status = self.Status.PENDING if retry and self.attempts < self.MAX_ATTEMPTS else self.Status.FAILED
+        self._finish(status, error[:2000])
+
+    def _finish(self, status, error) -> None:
+        self.status, self.error = status, error
+        self.processed_at = timezone.now() if status != self.Status.PENDING else None
+        self.claimed_at = None
+        WebhookEvent.objects.filter(pk=self.pk).update(
+            status=self.status, error=self.error, processed_at=self.processed_at, claimed_at=None
+        )
+
+
+def claim_pending_events(store, limit: int = 50, now=None) -> list[WebhookEvent]:
+    """Claims up to `limit` pending events of `store` for this worker, oldest first.
+
+    Each event is taken with a conditional UPDATE (… WHERE status = pending), so when two workers race
+    for the same event exactly one UPDATE matches a row: an event is never processed twice. Claims older
+    than `WebhookEvent.STALE_CLAIM` (a worker that died) are claimable again.
+    """
+    now = now or timezone.now()
+    claimable = Q(status=WebhookEvent.Status.PENDING) | Q(
+        status=WebhookEvent.Status.PROCESSING, claimed_at__lt=now - WebhookEvent.STALE_CLAIM
+    )
+    candidates = list(
+        WebhookEvent.objects.filter(claimable, store=store).order_by("received_at", "id").values_list(
+            "id", "status", "claimed_at"
+        )[:limit]
+    )
+    claimed = []
+    for event_id, status, claimed_at in candidates:
+        won = WebhookEvent.objects.filter(pk=event_id, status=status, claimed_at=claimed_at).update(
+            status=WebhookEvent.Status.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
+        )
+        if won:
+            claimed.append(event_id)
+    return list(WebhookEvent.objects.filter(pk__in=claimed).order_by("received_at", "id"))

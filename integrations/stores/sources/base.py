@@ -1,0 +1,200 @@
+"""What every source yields and promises (Airbyte/Singer vocabulary, kept small).
+
+A `Source` reads one store: `check()` is the "Test connection" button, `customers(since)` streams
+`Customer`s page by page (a generator: the next page is requested only when the previous one is used
+up), and `all_ids()` lists every current id for deletion detection.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+# DecoNetwork's mappable customer fields, in the order of its guide.
+MAPPABLE_FIELDS = (
+    "company",
+    "full_name",
+    "firstname",
+    "lastname",
+    "salutation",
+    "address",
+    "city",
+    "state",
+    "zip",
+    "country_name",
+    "phone_number",
+    "store",
+    "store_url",
+    "order_count",
+    "balance",
+    "total_order_value",
+    "newsletter",
+    "deleted",
+)
+# Also available for mapping and routing (Contacts vs Leads), beyond DecoNetwork's list.
+EXTRA_FIELDS = ("email", "has_purchased", "registered_at", "updated_at", "last_order_date", "source_id")
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """One customer in one shape for every source. Strings are "" when unknown, never None."""
+
+    source_id: str
+    email: str
+    updated_at: datetime  # aware UTC: the later of the profile's and its orders' last change
+    company: str = ""
+    full_name: str = ""
+    firstname: str = ""
+    lastname: str = ""
+    salutation: str = ""
+    address: str = ""
+    city: str = ""
+    state: str = ""
+    zip: str = ""
+    country_name: str = ""
+    phone_number: str = ""
+    store: str = ""
+    store_url: str = ""
+    order_count: int = 0
+    balance: Decimal = Decimal("0")
+    total_order_value: Decimal = Decimal("0")
+    newsletter: bool = False
+    deleted: bool = False
+    has_purchased: bool = False
+    registered_at: datetime | None = None
+    last_order_date: datetime | None = None
+
+    def field(self, name: str):
+        """The value of a mappable (or extra) field by name; KeyError for anything else."""
+        if name not in MAPPABLE_FIELDS and name not in EXTRA_FIELDS:
+            raise KeyError(f"Unknown customer field {name!r}")
+        return getattr(self, name)
+
+    def replace(self, **changes) -> Customer:
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    name: str
+    sku: str
+    quantity: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A store order, for the Deal the engine creates. `customer` carries the buyer's identity and
+    contact fields from the order itself; its rollups (order_count, total_order_value, last_order_date)
+    cover this order only — ask the source's `customer(source_id)` for the full history."""
+
+    store: str
+    source_id: str
+    number: str
+    status: str
+    is_paid: bool
+    total: Decimal
+    currency: str
+    date_created: datetime | None
+    date_modified: datetime
+    date_paid: datetime | None
+    customer: Customer
+    lines: tuple[OrderLine, ...] = ()
+
+    @property
+    def line_summary(self) -> str:
+        """e.g. "Product A (x1), Product B (x2)"."""
+        return ", ".join(f"{line.name} (x{line.quantity.normalize():f})" for line in self.lines)
+
+
+@dataclass
+class CheckResult:
+    ok: bool
+    message: str
+
+
+class Source(ABC):
+    """A store to read customers from. Subclasses set `kind`, `label` and `is_sorted`."""
+
+    kind: str = ""
+    label: str = ""
+    #: True when customers() yields in ascending updated_at order (a checkpoint may be saved mid-stream).
+    is_sorted: bool = False
+
+    def __init__(self, store):
+        self.store = store
+
+    @abstractmethod
+    def check(self) -> CheckResult:
+        """Credentials and reachability, as one readable sentence. Never raises."""
+
+    @abstractmethod
+    def customers(self, since: datetime | None = None) -> Iterator[Customer]:
+        """Customers changed at or after `since` (everything when None), streamed page by page."""
+
+    @abstractmethod
+    def all_ids(self) -> Iterator[str]:
+        """Every current customer's source_id (for deletion detection; may repeat an id)."""
+
+    def customer(self, source_id: str) -> Customer | None:
+        """One customer with full rollups, or None when it no longer exists."""
+        raise NotImplementedError
+
+    # Helpers shared by the sources.
+
+    @property
+    def store_name(self) -> str:
+        return self.store.name
+
+    @property
+    def store_url(self) -> str:
+        return (self.store.base_url or "").rstrip("/")
+
+    def safe_check(self, probe) -> CheckResult:
+        from integrations.stores.sources.errors import SourceError
+
+        try:
+            return CheckResult(True, probe())
+        except SourceError as exc:
+            return CheckResult(False, exc.message)
+        except Exception as exc:  # noqa: BLE001 — check() never raises; say what broke
+            return CheckResult(False, f"Unexpected error: {type(exc).__name__}: {exc}")
+
+
+def parse_datetime_utc(value) -> datetime | None:
+    """An ISO-8601 or "YYYY-MM-DD HH:MM:SS" string as an aware UTC datetime (naive values are UTC)."""
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        text = str(value).strip().replace(" ", "T", 1)
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def to_decimal(value) -> Decimal:
+    try:
+        return Decimal(str(value if value not in (None, "") else "0"))
+    except ArithmeticError:
+        return Decimal("0")
+
+
+def text(value) -> str:
+    """A stripped string; "" for None."""
+    return "" if value is None else str(value).strip()
+
+
+def join_name(*parts) -> str:
+    return " ".join(p for p in (text(x) for x in parts) if p)

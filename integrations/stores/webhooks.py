@@ -1,0 +1,115 @@
+"""The WooCommerce webhook receiver: verify, store durably once, answer 200 fast, process in the worker.
+
+Order of checks (docs/store-apis.md §2.6, reliability-security.md C11–C15): size → store → the unsigned
+creation ping → signature over the raw bytes (constant-time) → content type → topic → JSON. Nothing is
+stored for a rejected request. Deliveries are deduplicated on (store, resource, id, date_modified_gmt)
+because WooCommerce's delivery id changes on every attempt.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import re
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from django_q.tasks import async_task
+
+from integrations.stores.models import Store, WebhookEvent
+from integrations.stores.sources.base import parse_datetime_utc
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024  # 1 MiB: an order with hundreds of lines is far below this
+ACCEPTED_TOPICS = frozenset({"order.created", "order.updated", "customer.created", "customer.updated"})
+PING_BODY = re.compile(rb"\Awebhook_id=\d+\Z")
+PROCESS_TASK = "syncs.tasks.process_webhook_events"
+
+
+def signature(secret: str, body: bytes) -> str:
+    """WooCommerce's X-WC-Webhook-Signature: base64(HMAC-SHA256(raw body, secret))."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def _answer(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"status": status, "message": message}, status=status)
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def woocommerce_webhook(request, public_id):
+    declared = request.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return _answer(413, "Body too large.")
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return _answer(413, "Body too large.")
+    if len(body) > MAX_BODY_BYTES:
+        return _answer(413, "Body too large.")
+
+    store = Store.objects.filter(public_id=public_id, kind=Store.Kind.WOOCOMMERCE).first()
+    if store is None:
+        return _answer(404, "Unknown store.")
+
+    given = request.headers.get("X-WC-Webhook-Signature", "")
+    if not given:
+        if PING_BODY.match(body.strip()):
+            log.info("WooCommerce webhook ping for store %s (%s)", store.pk, body.strip().decode())
+            return HttpResponse("pong", content_type="text/plain")
+        log.warning("Unsigned webhook delivery refused for store %s", store.pk)
+        return _answer(401, "Missing signature.")
+    if not store.webhook_secret or not hmac.compare_digest(signature(store.webhook_secret, body), given):
+        log.warning("Webhook with a bad signature refused for store %s (topic %r)", store.pk,
+                    request.headers.get("X-WC-Webhook-Topic", "")[:64])
+        return _answer(401, "Bad signature.")
+
+    if request.content_type != "application/json":
+        return _answer(415, "Expected application/json.")
+    topic = request.headers.get("X-WC-Webhook-Topic", "")
+    if topic not in ACCEPTED_TOPICS:
+        log.info("Webhook topic %r ignored for store %s", topic[:64], store.pk)
+        return _answer(200, "Topic ignored.")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return _answer(400, "Body is not JSON.")
+    if not isinstance(payload, dict) or not payload.get("id"):
+        return _answer(400, "Body has no resource id.")
+
+    resource = topic.split(".")[0]
+    modified_at = (
+        parse_datetime_utc(payload.get("date_modified_gmt"))
+        or parse_datetime_utc(payload.get("date_created_gmt"))
+        or parse_datetime_utc("1970-01-01T00:00:00")
+    )
+    event, created = store_event(
+        store,
+        topic=topic,
+        resource=resource,
+        resource_id=str(payload["id"]),
+        modified_at=modified_at,
+        body=body.decode("utf-8", errors="replace"),
+        delivery_id=request.headers.get("X-WC-Webhook-Delivery-ID", "")[:128],
+    )
+    if created:
+        transaction.on_commit(lambda: async_task(PROCESS_TASK, store.pk))
+        return _answer(200, "Stored.")
+    return _answer(200, "Already received.")
+
+
+def store_event(store, *, topic, resource, resource_id, modified_at, body, delivery_id="") -> tuple[WebhookEvent, bool]:
+    """Stores the event once; a concurrent or replayed duplicate returns the existing row."""
+    key = {"store": store, "resource": resource, "resource_id": resource_id, "modified_at": modified_at}
+    try:
+        with transaction.atomic():
+            return WebhookEvent.objects.create(**key, topic=topic, body=body, delivery_id=delivery_id), True
+    except IntegrityError:
+        return WebhookEvent.objects.get(**key), False
