@@ -1,0 +1,171 @@
+"""A sync run: claim the connection → (reset: clear) → read the stores → send the changes → finish.
+
+Every run is a `SyncRun` row whose phase is persisted, so a reset whose worker died continues where it
+stopped. Failures follow the Zoho client's taxonomy: rate limits and credit budgets end the run as
+"partial" with the remaining work still marked dirty; transient errors, configuration errors and lost
+authorisations end it as "failed" with a readable summary. Nothing is marked synced without Zoho's answer.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
+
+from integrations.stores.sources.errors import SourceError
+from integrations.zoho.crm import ZohoCRM
+from integrations.zoho.errors import CreditBudgetExceeded, RateLimited, ReauthorizationRequired, ZohoError
+from syncs import claims
+from syncs.models import SyncRun, SyncSettings
+from syncs.reading import read_stores
+from syncs.reset import clear_sync_state
+from syncs.sending import REPORT_SAMPLES, Sender
+
+logger = logging.getLogger(__name__)
+Phase = SyncRun.Phase
+
+
+class ClaimLost(Exception):
+    """Another worker took this connection over (our heartbeat went stale); stop without writing more."""
+
+
+@dataclass
+class Hooks:
+    """What tests and callers may inject: how to wait, and a call after every recorded Zoho batch."""
+
+    sleep: Callable[[float], None] = time.sleep
+    after_batch: Callable[[SyncRun], None] | None = None
+
+
+class RunContext:
+    """The state one run carries through its phases, and its bookkeeping (counters, heartbeat, report)."""
+
+    def __init__(self, sync_settings: SyncSettings, run: SyncRun, owner: str, hooks: Hooks):
+        self.settings = sync_settings
+        self.run = run
+        self.owner = owner
+        self.hooks = hooks
+        self.dry_run = run.dry_run
+        self.full = run.trigger == SyncRun.Trigger.RESET  # resend everything, deleted marks included
+        self.signpost = timezone.now()
+        self._crm = None
+        self._calls_base = run.zoho_calls
+        self._credits_base = run.credits
+
+    @property
+    def crm(self) -> ZohoCRM:
+        if self._crm is None:
+            self._crm = ZohoCRM(self.settings.connection, sleep=self.hooks.sleep)
+        return self._crm
+
+    def count(self, name: str, n: int = 1) -> None:
+        setattr(self.run, name, getattr(self.run, name) + n)
+
+    def count_progress(self, n: int) -> None:
+        self.run.progress_done += n
+
+    def note_calls(self) -> None:
+        if self._crm is not None:
+            self.run.zoho_calls = self._calls_base + self._crm.calls
+            self.run.credits = self._credits_base + self._crm.credits
+
+    def sample(self, kind: str, *items) -> None:
+        """Keep a few examples per kind for the run's report (dry runs, conversions, deletions)."""
+        samples = self.run.report.setdefault(kind, [])
+        samples.extend(items[: max(0, REPORT_SAMPLES - len(samples))])
+
+    def beat(self) -> None:
+        """Save progress and counters (one UPDATE) and keep the claim alive."""
+        now = timezone.now()
+        if not claims.heartbeat(self.settings.pk, self.owner, now):
+            raise ClaimLost("Another worker took this connection over.")
+        self.run.heartbeat_at = now
+        self.note_calls()
+        SyncRun.objects.filter(pk=self.run.pk).update(
+            heartbeat_at=now, progress_done=self.run.progress_done, progress_total=self.run.progress_total,
+            report=self.run.report, **self.run.counts(),
+        )
+
+    def after_batch(self) -> None:
+        if self.hooks.after_batch:
+            self.hooks.after_batch(self.run)
+
+    def enter(self, phase: str) -> None:
+        self.run.phase = phase
+        SyncRun.objects.filter(pk=self.run.pk).update(phase=phase, progress_total=self.run.progress_total)
+
+
+def run_sync(sync_settings: SyncSettings, trigger: str = SyncRun.Trigger.MANUAL, *, run: SyncRun | None = None,
+             dry_run: bool = False, hooks: Hooks | None = None) -> SyncRun | None:
+    """Run (or continue) one sync of a connection in this process. None when another run holds it."""
+    owner = claims.new_owner()
+    if not claims.claim(sync_settings.pk, owner):
+        return None
+    if run is None:
+        run = SyncRun.objects.create(
+            settings=sync_settings, trigger=trigger, dry_run=dry_run,
+            phase=Phase.CLEAR if trigger == SyncRun.Trigger.RESET and not dry_run else Phase.READ,
+        )
+    now = timezone.now()
+    run.status = SyncRun.Status.RUNNING
+    run.started_at = run.started_at or now
+    run.heartbeat_at = now
+    run.attempts += 1
+    run.save(update_fields=["status", "started_at", "heartbeat_at", "attempts"])
+    ctx = RunContext(sync_settings, run, owner, hooks or Hooks())
+    status, summary, retry_after = SyncRun.Status.FAILED, "", None
+    try:
+        execute(ctx)
+        status = SyncRun.Status.SUCCEEDED
+    except (RateLimited, CreditBudgetExceeded) as exc:
+        status, retry_after = SyncRun.Status.PARTIAL, exc.retry_after
+        summary = f"Stopped early, the rest follows in the next run: {exc.explanation}"
+    except ReauthorizationRequired as exc:
+        summary = f"Zoho needs re-authorisation: {exc.explanation}"
+    except ZohoError as exc:
+        summary = exc.explanation
+    except SourceError as exc:
+        summary = f"A store could not be read: {exc.message}"
+    except ClaimLost as exc:
+        summary = str(exc)
+    except Exception as exc:
+        logger.exception("Sync run %s of connection %s crashed", run.pk, sync_settings.connection_id)
+        summary = f"Unexpected error: {type(exc).__name__}."
+    finish(ctx, status, summary, retry_after)
+    claims.release(sync_settings.pk, owner)
+    return run
+
+
+def execute(ctx: RunContext) -> None:
+    if ctx.run.phase == Phase.CLEAR:
+        clear_sync_state(ctx.settings)
+        ctx.enter(Phase.READ)
+    if ctx.run.phase == Phase.READ:
+        read_stores(ctx)
+        ctx.enter(Phase.SEND)
+    if ctx.run.phase == Phase.SEND:
+        Sender(ctx).run()
+    ctx.run.phase = Phase.DONE
+
+
+def finish(ctx: RunContext, status: str, summary: str, retry_after: float | None) -> None:
+    run, now = ctx.run, timezone.now()
+    ctx.note_calls()
+    run.status = status
+    run.error_summary = summary
+    run.finished_at = now
+    if status != SyncRun.Status.SUCCEEDED and run.phase == Phase.DONE:
+        run.phase = Phase.SEND
+    run.save()
+    if run.dry_run:
+        return
+    interval = timedelta(minutes=ctx.settings.interval_minutes or 30)
+    next_at = now + (timedelta(seconds=retry_after) if retry_after else interval)
+    updates = {"next_sync_at": min(next_at, now + interval)}
+    if status == SyncRun.Status.SUCCEEDED:
+        updates["last_sync_at"] = now
+    SyncSettings.objects.filter(pk=ctx.settings.pk).update(**updates)
+    for name, value in updates.items():
+        setattr(ctx.settings, name, value)

@@ -1,0 +1,60 @@
+"""One person per email across stores, and which Zoho module that person belongs in.
+
+Merge rule (recorded so it stays deterministic, fault F24): order counts and money totals are summed over
+every store; `has_purchased` and `newsletter` are true if true anywhere; `deleted` only if deleted in every
+store; any other field comes from the most recently updated store that has a value for it.
+"""
+
+from datetime import datetime
+
+from syncs.mapping import STORE_FIELD_KINDS, SUMMED_FIELDS, to_number
+from syncs.models import CONTACTS, LEADS
+
+FLAGS_ANY = ("has_purchased", "newsletter")
+EXTRA_FIELDS = ("has_purchased", "registered_at", "last_order_date")
+
+
+def normalise_email(email: str | None) -> str:
+    return (email or "").strip().lower()
+
+
+def _json_safe(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)  # Decimal and friends: exact as text, summed with Decimal later
+
+
+def snapshot_data(customer) -> dict:
+    """What a snapshot keeps of a store customer: every mappable field plus what routing needs."""
+    data = {name: _json_safe(getattr(customer, name, None)) for name in STORE_FIELD_KINDS}
+    data.update({name: _json_safe(getattr(customer, name, None)) for name in EXTRA_FIELDS})
+    data["email"] = normalise_email(customer.email)
+    return data
+
+
+def merge(snapshots: list) -> dict:
+    """The merged person from one email's snapshots (objects with `.data`, `.updated_at`, `.store_id`)."""
+    ordered = sorted(snapshots, key=lambda s: (s.updated_at is not None, s.updated_at, s.store_id), reverse=True)
+    person = {}
+    for snapshot in ordered:  # newest first: the first non-empty value wins
+        for name, value in snapshot.data.items():
+            if person.get(name) in (None, "") and value not in (None, ""):
+                person[name] = value
+    for name in SUMMED_FIELDS:
+        total = sum((to_number(s.data.get(name)) for s in ordered), start=to_number(0))
+        person[name] = int(total) if name == "order_count" else total
+    for name in FLAGS_ANY:
+        person[name] = any(bool(s.data.get(name)) for s in ordered)
+    person["deleted"] = all(bool(s.data.get("deleted")) for s in ordered)
+    person["has_purchased"] = person["has_purchased"] or person["order_count"] > 0
+    person["email"] = ordered[0].data["email"]
+    return person
+
+
+def route(person: dict, sync_contacts: bool, sync_leads: bool) -> str | None:
+    """Contacts for customers who purchased; Leads for the registered-only and newsletter subscribers."""
+    if person["has_purchased"]:
+        return CONTACTS if sync_contacts else None
+    return LEADS if sync_leads else None

@@ -1,0 +1,284 @@
+"""What to sync (settings, mappings), where each store stands (checkpoints, snapshots), what Zoho holds
+(synced records), and what happened (runs, the error inbox)."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+CONTACTS = "Contacts"
+LEADS = "Leads"
+DEALS = "Deals"
+PERSON_MODULES = (CONTACTS, LEADS)
+
+
+class SyncSettings(models.Model):
+    """How one Zoho connection is fed: which stores, which record types, which policies, and when."""
+
+    class SyncOption(models.TextChoices):
+        NONE = "none", "Don't Sync any Customer data"
+        ALL = "all", "Sync all Customers over all Affiliate Stores"
+        MINE = "mine", "Only Sync Customers from “My” Stores"
+
+    class DeletedInZoho(models.TextChoices):
+        SKIP = "skip", "Skip the record until a reset"
+        RECREATE = "recreate", "Recreate the record"
+
+    class DeletedInStore(models.TextChoices):
+        IGNORE = "ignore", "Ignore"
+        SET_FIELD = "set_field", "Set a Zoho field"
+        DELETE = "delete", "Delete the record in Zoho"
+
+    connection = models.OneToOneField(
+        "zoho.ZohoConnection", on_delete=models.CASCADE, related_name="sync_settings"
+    )
+    sync_option = models.CharField(max_length=10, choices=SyncOption.choices, default=SyncOption.ALL)
+    allow_affiliate_integrations = models.BooleanField(
+        "Allow each Affiliate Store to setup their own Zoho Integration", default=False
+    )
+    sync_contacts = models.BooleanField("Sync Contacts", default=True, help_text="Customers who purchased.")
+    sync_leads = models.BooleanField(
+        "Sync Leads", default=True, help_text="Customers registered without purchase, or newsletter subscribers."
+    )
+    deleted_in_zoho_policy = models.CharField(
+        max_length=10, choices=DeletedInZoho.choices, default=DeletedInZoho.SKIP
+    )
+    deleted_in_store_policy = models.CharField(
+        max_length=10, choices=DeletedInStore.choices, default=DeletedInStore.IGNORE
+    )
+    deleted_in_store_field = models.CharField(max_length=100, blank=True, help_text="Zoho field to set.")
+    deleted_in_store_value = models.CharField(max_length=255, blank=True, help_text="Value to set it to.")
+    last_name_fallback = models.CharField(
+        max_length=80, blank=True, default="Unknown",
+        help_text="Sent as Last_Name when a customer has none (Zoho requires it). Empty: such records fail.",
+    )
+    deal_unique_field = models.CharField(
+        max_length=100, default="Deal_Name",
+        help_text="Zoho Deals field holding the order key (store + order number), used to find the deal again.",
+    )
+    interval_minutes = models.PositiveIntegerField(default=30)
+    enabled = models.BooleanField(default=False, help_text="Set when the settings are saved; runs are scheduled.")
+    next_sync_at = models.DateTimeField(null=True, blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    deleted_checked_at = models.JSONField(
+        default=dict, blank=True, help_text="Per module: when Zoho's deleted records were last read."
+    )
+    claimed_by = models.CharField(max_length=100, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "sync settings"
+        verbose_name_plural = "sync settings"
+
+    def __str__(self):
+        return f"Sync settings for {self.connection}"
+
+    @property
+    def modules(self) -> list[str]:
+        return [m for m, on in ((CONTACTS, self.sync_contacts), (LEADS, self.sync_leads)) if on]
+
+
+class FieldMapping(models.Model):
+    """One row of the mapping window: a store field sent to a Zoho field, in order."""
+
+    class Transform(models.TextChoices):
+        NONE = "", "As is"
+        STRIP = "strip", "Trim spaces"
+        LOWER = "lower", "lower case"
+        UPPER = "upper", "UPPER CASE"
+        TITLE = "title", "Title Case"
+        TRUNCATE = "truncate", "Cut to the Zoho field's length"
+        NOT = "not", "Invert yes/no"
+        TEXT = "text", "As text"
+
+    settings = models.ForeignKey(SyncSettings, on_delete=models.CASCADE, related_name="mappings")
+    module = models.CharField(max_length=20, choices=[(m, m) for m in PERSON_MODULES])
+    position = models.PositiveIntegerField(default=0)
+    store_field = models.CharField(max_length=50)
+    zoho_field = models.CharField(max_length=100)
+    transform = models.CharField(max_length=20, choices=Transform.choices, blank=True, default="")
+
+    class Meta:
+        ordering = ["settings", "module", "position", "id"]
+
+    def __str__(self):
+        return f"{self.module}: {self.store_field} → {self.zoho_field}"
+
+
+class StoreCheckpoint(models.Model):
+    """How far a store's customers have been read for a connection (a Singer bookmark per partition)."""
+
+    settings = models.ForeignKey(SyncSettings, on_delete=models.CASCADE, related_name="checkpoints")
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    cursor = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["settings", "store"], name="syncs_checkpoint_unique")]
+
+    def __str__(self):
+        return f"{self.store_id}: {self.cursor}"
+
+
+class CustomerSnapshot(models.Model):
+    """A store's latest view of one customer, as read for a connection.
+
+    Reading a store only writes snapshots (in bulk); `dirty` marks emails still to be merged and sent. The
+    merged person is computed from every store's snapshot of an email, so merging never needs all customers
+    in memory, and a run that stops leaves its unsent work in the table for the next run.
+    """
+
+    settings = models.ForeignKey(SyncSettings, on_delete=models.CASCADE, related_name="snapshots")
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    email = models.CharField(max_length=254)
+    source_id = models.CharField(max_length=100, blank=True)
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    dirty = models.BooleanField(default=True)
+    staged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["settings", "store", "email"], name="syncs_snapshot_unique")
+        ]
+        indexes = [models.Index(fields=["settings", "dirty", "email"], name="syncs_snapshot_dirty")]
+
+    def __str__(self):
+        return self.email
+
+
+class SyncedRecord(models.Model):
+    """What Zoho holds for one person (by normalised email) or one order (by order key) in one module."""
+
+    class Status(models.TextChoices):
+        SYNCED = "synced", "Synced"
+        PENDING = "pending", "Pending"
+        FAILED = "failed", "Failed"
+        DELETED_IN_ZOHO = "deleted_in_zoho", "Deleted in Zoho"
+        DELETED_IN_STORE = "deleted_in_store", "Deleted in the store"
+        CONVERTED = "converted", "Converted to a Contact"
+        IGNORED = "ignored", "Ignored"
+
+    settings = models.ForeignKey(SyncSettings, on_delete=models.CASCADE, related_name="records")
+    module = models.CharField(max_length=20)
+    key = models.CharField(max_length=254, help_text="Normalised email, or the order key for Deals.")
+    zoho_id = models.CharField(max_length=40, blank=True)
+    payload_hash = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["settings", "module", "key"], name="syncs_record_unique")
+        ]
+        indexes = [models.Index(fields=["settings", "module", "zoho_id"], name="syncs_record_zoho_id")]
+
+    def __str__(self):
+        return f"{self.module} {self.key}"
+
+
+class SyncRun(models.Model):
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", "Schedule"
+        MANUAL = "manual", "Manual"
+        RESET = "reset", "Reset"
+        WEBHOOK = "webhook", "Webhook"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Partially done"
+        FAILED = "failed", "Failed"
+
+    class Phase(models.TextChoices):
+        CLEAR = "clear", "Clearing the sync state"
+        READ = "read", "Reading the stores"
+        SEND = "send", "Sending to Zoho"
+        DONE = "done", "Done"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    settings = models.ForeignKey(SyncSettings, on_delete=models.CASCADE, related_name="runs")
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    phase = models.CharField(max_length=10, choices=Phase.choices, default=Phase.READ)
+    dry_run = models.BooleanField(default=False)
+    seen = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    zoho_calls = models.PositiveIntegerField(default=0)
+    credits = models.PositiveIntegerField(default=0)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    error_summary = models.TextField(blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    COUNTERS = ("seen", "created", "updated", "unchanged", "skipped", "failed", "zoho_calls", "credits")
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        indexes = [models.Index(fields=["settings", "status"], name="syncs_run_status")]
+        constraints = [
+            # "Reset synchronisation" pressed twice gives one reset (fault F4).
+            models.UniqueConstraint(
+                fields=["settings"], condition=Q(trigger="reset", status__in=["queued", "running"]),
+                name="syncs_one_active_reset",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_trigger_display()} run #{self.pk} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.progress_total:
+            return 100 if self.status == self.Status.SUCCEEDED else 0
+        return min(100, self.progress_done * 100 // self.progress_total)
+
+    def counts(self) -> dict:
+        return {name: getattr(self, name) for name in self.COUNTERS}
+
+
+class RecordError(models.Model):
+    """The error inbox: one record Zoho refused (or pre-validation caught), with what to fix."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RETRYING = "retrying", "Retrying"
+        IGNORED = "ignored", "Ignored"
+        RESOLVED = "resolved", "Resolved"
+
+    settings = models.ForeignKey(SyncSettings, on_delete=models.CASCADE, related_name="errors")
+    run = models.ForeignKey(SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="errors")
+    module = models.CharField(max_length=20)
+    key = models.CharField("Email or order key", max_length=254)
+    code = models.CharField(max_length=60)
+    field = models.CharField(max_length=100, blank=True)
+    message = models.TextField()
+    payload = models.JSONField(default=dict, blank=True, help_text="The customer data that was sent.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["settings", "status"], name="syncs_error_status")]
+
+    def __str__(self):
+        return f"{self.module} {self.key}: {self.code}"

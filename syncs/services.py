@@ -1,0 +1,91 @@
+"""What the UI (views, admin, commands) calls; each function is one user action."""
+
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from integrations.zoho.crm import ZohoCRM
+from syncs.engine import Hooks, run_sync
+from syncs.mapping import create_default_mappings, mappings_by_module
+from syncs.models import CustomerSnapshot, RecordError, SyncedRecord, SyncRun, SyncSettings
+from syncs.reset import start_reset  # noqa: F401  (part of this API)
+from syncs.validation import Problem, field_specs, validate_mappings
+
+
+def settings_for(connection) -> SyncSettings:
+    """The connection's sync settings, created with DecoNetwork's defaults and default mappings."""
+    sync_settings, created = SyncSettings.objects.get_or_create(connection=connection)
+    if created:
+        create_default_mappings(sync_settings)
+    return sync_settings
+
+
+def save_settings(sync_settings: SyncSettings) -> None:
+    """Mark settings saved: the connection is scheduled, its first sync due now."""
+    sync_settings.enabled = True
+    sync_settings.next_sync_at = timezone.now()
+    sync_settings.save()
+
+
+def start_sync(sync_settings: SyncSettings, trigger: str = SyncRun.Trigger.MANUAL) -> None:
+    """"Sync now": queue a run of this connection (it is skipped if one is already running)."""
+    async_task("syncs.tasks.sync_connection", sync_settings.pk, trigger)
+
+
+def latest_run(sync_settings: SyncSettings, trigger: str | None = None) -> SyncRun | None:
+    runs = sync_settings.runs.filter(dry_run=False)
+    if trigger:
+        runs = runs.filter(trigger=trigger)
+    return runs.first()
+
+
+def run_progress(run: SyncRun) -> dict:
+    """For a progress bar: poll this with the run's id."""
+    run.refresh_from_db()
+    return {
+        "id": run.pk, "trigger": run.trigger, "status": run.status, "phase": run.phase,
+        "done": run.progress_done, "total": run.progress_total, "percent": run.progress_percent,
+        "finished": not run.is_active, "error": run.error_summary, **run.counts(),
+    }
+
+
+def dry_run(sync_settings: SyncSettings, *, reset: bool = False, hooks: Hooks | None = None) -> SyncRun | None:
+    """What a sync (or a reset) would send, without writing to Zoho: counts plus examples in `report`."""
+    trigger = SyncRun.Trigger.RESET if reset else SyncRun.Trigger.MANUAL
+    return run_sync(sync_settings, trigger, dry_run=True, hooks=hooks)
+
+
+def check_mappings(sync_settings: SyncSettings) -> dict[str, list[Problem]]:
+    """Each elected module's mapping problems against the org's live field metadata (empty lists: fine)."""
+    crm = ZohoCRM(sync_settings.connection)
+    mappings = mappings_by_module(sync_settings)
+    return {
+        module: validate_mappings(module, mappings.get(module, []), field_specs(crm.fields(module)),
+                                  sync_settings.last_name_fallback)
+        for module in sync_settings.modules
+    }
+
+
+def retry_errors(errors) -> int:
+    """Inbox "Retry": send these records again on the next run (which is started now)."""
+    errors = list(errors.exclude(status=RecordError.Status.RESOLVED).select_related("settings"))
+    by_settings = {}
+    for error in errors:
+        by_settings.setdefault(error.settings, set()).add((error.module, error.key))
+    with transaction.atomic():
+        for sync_settings, keys in by_settings.items():
+            emails = {key for _, key in keys}
+            SyncedRecord.objects.filter(settings=sync_settings, key__in=emails).update(payload_hash="")
+            CustomerSnapshot.objects.filter(settings=sync_settings, email__in=emails).update(
+                dirty=True, staged_at=timezone.now())
+        RecordError.objects.filter(pk__in=[e.pk for e in errors]).update(
+            status=RecordError.Status.RETRYING, updated_at=timezone.now())
+    for sync_settings in by_settings:
+        start_sync(sync_settings)
+    return len(errors)
+
+
+def ignore_errors(errors) -> int:
+    """Inbox "Ignore": dismiss; the record is not sent again until the customer changes."""
+    return errors.filter(status__in=(RecordError.Status.OPEN, RecordError.Status.RETRYING)).update(
+        status=RecordError.Status.IGNORED, updated_at=timezone.now())

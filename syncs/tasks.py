@@ -1,0 +1,93 @@
+"""django-q2 task functions. Arguments are primitives (ids), never secrets; every task is idempotent,
+because the ORM broker delivers at least once."""
+
+import logging
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from integrations.stores.models import WebhookEvent
+from integrations.zoho.models import ZohoConnection
+from syncs import claims
+from syncs.engine import run_sync
+from syncs.models import SyncRun, SyncSettings
+
+logger = logging.getLogger(__name__)
+QUEUED_GRACE = timedelta(minutes=2)
+
+
+def due_settings(now=None):
+    now = now or timezone.now()
+    return (
+        SyncSettings.objects.filter(enabled=True, connection__status=ZohoConnection.Status.CONNECTED)
+        .exclude(sync_option=SyncSettings.SyncOption.NONE)
+        .filter(Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now))
+        .filter(Q(claimed_at__isnull=True) | Q(heartbeat_at__lt=now - claims.stale_after()))
+    )
+
+
+def tick() -> dict:
+    """Every minute: resume interrupted resets, close runs whose worker died, enqueue due connections and
+    stores with webhook events waiting."""
+    now = timezone.now()
+    stale = now - claims.stale_after()
+    abandoned = SyncRun.objects.filter(status=SyncRun.Status.RUNNING, heartbeat_at__lt=stale)
+    abandoned.exclude(trigger=SyncRun.Trigger.RESET).update(
+        status=SyncRun.Status.FAILED, finished_at=now,
+        error_summary="The worker stopped during this run (killed or timed out); the next run continues it.",
+    )
+    resets = SyncRun.objects.filter(trigger=SyncRun.Trigger.RESET).filter(
+        Q(status=SyncRun.Status.RUNNING, heartbeat_at__lt=stale)
+        | Q(status=SyncRun.Status.QUEUED, queued_at__lt=now - QUEUED_GRACE)
+    )
+    resumed = []
+    for run_id in resets.values_list("pk", flat=True):
+        async_task("syncs.tasks.run_reset", run_id, task_name=f"syncs.reset.{run_id}")
+        resumed.append(run_id)
+    busy = set(SyncRun.objects.filter(trigger=SyncRun.Trigger.RESET, status__in=SyncRun.ACTIVE)
+               .values_list("settings_id", flat=True))
+    enqueued = []
+    for sync_settings in due_settings(now).exclude(pk__in=busy):
+        # Move the due date first, so the next tick does not enqueue it again while it waits in the queue.
+        next_at = now + timedelta(minutes=sync_settings.interval_minutes or 30)
+        if SyncSettings.objects.filter(pk=sync_settings.pk, next_sync_at=sync_settings.next_sync_at).update(
+            next_sync_at=next_at
+        ):
+            async_task("syncs.tasks.sync_connection", sync_settings.pk, SyncRun.Trigger.SCHEDULE)
+            enqueued.append(sync_settings.pk)
+    stores = sorted(set(
+        WebhookEvent.objects.filter(status=WebhookEvent.Status.PENDING, received_at__lt=now - QUEUED_GRACE)
+        .values_list("store_id", flat=True)
+    ))
+    for store_id in stores:
+        async_task("syncs.tasks.process_webhook_events", store_id)
+    return {"resumed_resets": resumed, "enqueued": enqueued, "webhook_stores": stores}
+
+
+def sync_connection(settings_id: int, trigger: str = SyncRun.Trigger.MANUAL) -> dict:
+    sync_settings = SyncSettings.objects.select_related("connection").filter(pk=settings_id).first()
+    if sync_settings is None:
+        return {"skipped": "no such settings"}
+    run = run_sync(sync_settings, trigger)
+    return summary(run)
+
+
+def run_reset(run_id: int) -> dict:
+    run = SyncRun.objects.select_related("settings__connection").filter(pk=run_id).first()
+    if run is None or not run.is_active:
+        return {"skipped": "no active reset"}
+    return summary(run_sync(run.settings, SyncRun.Trigger.RESET, run=run))
+
+
+def process_webhook_events(store_id: int) -> dict:
+    from syncs.webhooks import process_store_events
+
+    return process_store_events(store_id)
+
+
+def summary(run: SyncRun | None) -> dict:
+    if run is None:
+        return {"skipped": "another run of this connection is in progress"}
+    return {"run": run.pk, "status": run.status, **run.counts()}

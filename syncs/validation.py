@@ -1,0 +1,133 @@
+"""Checking mappings and records against a Zoho org's live field metadata (`ZohoCRM.fields(module)`).
+
+Two levels: `validate_mappings` checks the mapping window once (types, read-only, mandatory, duplicates);
+`validate_record` checks one payload before it is sent (lengths, picklist values, numbers, emails), so a
+record Zoho would refuse goes to the error inbox without spending a call.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from syncs.mapping import BOOLEAN, INTEGER, NUMBER, STORE_FIELD_KINDS, TEXT, Mapping
+
+TEXT_TYPES = {"text", "textarea", "email", "phone", "website", "picklist", "autonumber"}
+INTEGER_TYPES = {"integer", "bigint"}
+NUMBER_TYPES = {"double", "currency", "percent", "decimal"} | INTEGER_TYPES
+# Which store field kinds each Zoho type accepts; types missing here cannot be mapped at all.
+ACCEPTS = {
+    **{t: {TEXT, NUMBER, INTEGER, BOOLEAN} for t in TEXT_TYPES},
+    **{t: {NUMBER, INTEGER} for t in NUMBER_TYPES},
+    "boolean": {BOOLEAN},
+}
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    api_name: str
+    data_type: str
+    length: int | None = None
+    writable: bool = True
+    mandatory: bool = False
+    picklist: frozenset = field(default_factory=frozenset)
+
+    @classmethod
+    def from_metadata(cls, meta: dict) -> "FieldSpec":
+        """Accepts Zoho's shape (`pick_list_values` of objects, `operation_type`) and the compact one of
+        zoho-standard-fields.json (`pick_list_values` of strings, `api_writable`)."""
+        operation = meta.get("operation_type") or {}
+        writable = not (
+            meta.get("read_only") or meta.get("field_read_only") or meta.get("api_writable") is False
+            or operation.get("api_create") is False or operation.get("api_update") is False
+        )
+        values = set()
+        for option in meta.get("pick_list_values") or []:
+            values.add(option.get("actual_value", option.get("display_value")) if isinstance(option, dict) else option)
+        return cls(
+            api_name=meta["api_name"], data_type=meta.get("data_type", "text"), length=meta.get("length"),
+            writable=writable, mandatory=bool(meta.get("system_mandatory")), picklist=frozenset(values),
+        )
+
+    def to_json(self) -> dict:
+        return {"api_name": self.api_name, "data_type": self.data_type, "length": self.length,
+                "read_only": not self.writable, "system_mandatory": self.mandatory,
+                "pick_list_values": sorted(self.picklist)}
+
+
+def field_specs(metadata: list[dict]) -> dict[str, FieldSpec]:
+    return {meta["api_name"]: FieldSpec.from_metadata(meta) for meta in metadata}
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    field: str
+    message: str
+
+
+def validate_mappings(module: str, mappings: list[Mapping], specs: dict[str, FieldSpec],
+                      last_name_fallback: str = "") -> list[Problem]:
+    """What is wrong with a module's mapping rows, for the mapping window; empty when it is fine."""
+    problems = []
+    seen = set()
+    for row in mappings:
+        kind = STORE_FIELD_KINDS.get(row.store_field)
+        spec = specs.get(row.zoho_field)
+        if kind is None:
+            problems.append(Problem("UNKNOWN_STORE_FIELD", row.zoho_field, f"{row.store_field} is not a store field."))
+        if spec is None:
+            problems.append(Problem("UNKNOWN_FIELD", row.zoho_field, f"{module} has no field {row.zoho_field}."))
+            continue
+        if row.zoho_field in seen:
+            problems.append(Problem("DUPLICATE_MAPPING", row.zoho_field, f"{row.zoho_field} is mapped twice."))
+        seen.add(row.zoho_field)
+        if not spec.writable:
+            problems.append(Problem("READ_ONLY", row.zoho_field, f"{row.zoho_field} is read-only in Zoho."))
+        accepted = ACCEPTS.get(spec.data_type)
+        if accepted is None:
+            problems.append(Problem(
+                "UNSUPPORTED_TYPE", row.zoho_field, f"{row.zoho_field} is a {spec.data_type} field, which cannot "
+                "be filled from a store field."))
+        elif kind and kind not in accepted and row.transform != "text":
+            problems.append(Problem(
+                "TYPE_MISMATCH", row.zoho_field, f"{row.store_field} ({kind}) does not fit {row.zoho_field} "
+                f"({spec.data_type})."))
+        if row.zoho_field == "Email" and row.store_field != "email":
+            problems.append(Problem("EMAIL_IS_THE_KEY", "Email", "Email is the match key: map it from email."))
+    for spec in specs.values():
+        if spec.mandatory and spec.api_name not in seen and not (spec.api_name == "Last_Name" and last_name_fallback):
+            problems.append(Problem("MANDATORY_NOT_MAPPED", spec.api_name, f"{spec.api_name} is required by Zoho."))
+    return problems
+
+
+def validate_record(payload: dict, specs: dict[str, FieldSpec]) -> Problem | None:
+    """The first reason Zoho would refuse this payload, or None."""
+    for name, spec in specs.items():
+        if spec.mandatory and payload.get(name) in (None, "") and (name in payload or name == "Last_Name"):
+            return Problem("MANDATORY_NOT_FOUND", name, f"{name} is required but the customer has none.")
+    for name, value in payload.items():
+        spec = specs.get(name)
+        if spec is None or value is None:
+            continue
+        problem = _check_value(spec, value)
+        if problem:
+            return Problem("INVALID_DATA", name, problem)
+    return None
+
+
+def _check_value(spec: FieldSpec, value) -> str | None:
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if spec.data_type in INTEGER_TYPES:
+        return None if is_number and float(value).is_integer() else f"expected a whole number, got {value!r}"
+    if spec.data_type in NUMBER_TYPES:
+        return None if is_number else f"expected a number, got {value!r}"
+    if spec.data_type == "boolean":
+        return None if isinstance(value, bool) else f"expected true or false, got {value!r}"
+    text = str(value)
+    if spec.length and len(text) > spec.length:
+        return f"longer than {spec.length} characters"
+    if spec.data_type == "email" and not EMAIL_RE.match(text):
+        return "not a valid email address"
+    if spec.data_type == "picklist" and spec.picklist and text not in spec.picklist:
+        return f"{text!r} is not one of the picklist values"
+    return None
