@@ -28,7 +28,7 @@ def remaining(org: Org) -> int:
     return max(0, org.credit_budget - used(org))
 
 
-def headers(org: Org) -> dict:
-    """`X-API-CREDITS-REMAINING` appears once half of the day's credits are used."""
-    left = remaining(org)
+def headers(org: Org, spent_now: int) -> dict:
+    """`X-API-CREDITS-REMAINING` appears once half of the day's credits are used (this call included)."""
+    left = max(0, remaining(org) - spent_now)
     return {"X-API-CREDITS-REMAINING": str(left)} if left <= org.credit_budget / 2 else {}

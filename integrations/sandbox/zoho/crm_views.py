@@ -121,7 +121,7 @@ def api(request, path: str):
                 call = Call(request=request, access=access, org=org, module=route.module,
                             record_id=route.record_id, body=_parse_body(request))
                 response, cost = HANDLERS[route.handler](call)
-            for header, value in credits.headers(org).items():
+            for header, value in credits.headers(org, cost).items():
                 response[header] = value
     except api_errors.ApiError as error:
         response = error.response()

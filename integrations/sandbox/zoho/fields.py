@@ -60,8 +60,19 @@ def templates():
     return json.loads((DATA_DIR / "metadata_templates.json").read_text())
 
 
+@cache
+def _overrides_by_field() -> dict:
+    """Display → actual picklist values by field name. The research notes that Contacts' Lead_Source stores
+    the same actual values as Leads' though its export lacks them, so a field borrows a same-named one's."""
+    overrides = {}
+    for raw_fields in _standard_data()["modules"].values():
+        for raw in raw_fields:
+            overrides.setdefault(raw["api_name"], {}).update(raw.get("actual_value_overrides", {}))
+    return overrides
+
+
 def _pick_list(raw: dict) -> tuple:
-    overrides = raw.get("actual_value_overrides", {})
+    overrides = raw.get("actual_value_overrides") or _overrides_by_field().get(raw["api_name"], {})
     return tuple((display, overrides.get(display, display)) for display in raw.get("pick_list_values", []))
 
 
