@@ -112,3 +112,66 @@ class RecordedWooCommerce(responses.CallbackResponse):
         headers = {"Content-Type": "application/json", "X-WP-Total": str(len(rows)),
                    "X-WP-TotalPages": str(total_pages)}
         return 200, headers, json.dumps(rows[(page - 1) * per_page: page * per_page])
+
+
+def magento_customers(count: int) -> list[dict]:
+    """`count` customers shaped like the docs' one, an hour apart; the last one on a second website with
+    the first one's email (account sharing per website)."""
+    customers = []
+    for n in range(count):
+        customer = copy.deepcopy(MAGENTO_CUSTOMER)
+        customer["id"] = customer["addresses"][0]["id"] = customer["addresses"][0]["customer_id"] = 1 + n
+        customer["default_billing"] = customer["default_shipping"] = str(1 + n)
+        customer["email"] = f"roni_cost{n}@example.com"
+        customer["updated_at"] = f"2018-09-{22 + n // 24:02d} {n % 24:02d}:32:50"
+        customer["extension_attributes"]["is_subscribed"] = n % 4 == 0
+        customers.append(customer)
+    customers[-1]["website_id"], customers[-1]["email"] = 2, customers[0]["email"]
+    return customers
+
+
+def magento_orders(customers: list[dict]) -> list[dict]:
+    """A complete and a canceled order for every other customer (OrderInterface keys)."""
+    orders, number = [], 3000
+    for customer in customers[::2]:
+        for state in ("complete", "canceled"):
+            number += 1
+            orders.append({
+                "entity_id": number, "increment_id": f"WA000{number}", "state": state, "status": state,
+                "customer_id": customer["id"], "customer_email": customer["email"], "customer_is_guest": 0,
+                "base_grand_total": 49.5, "grand_total": 49.5, "total_refunded": 0,
+                "created_at": "2018-10-01 10:00:00", "updated_at": f"2018-10-0{1 + number % 5} 11:00:00",
+                "order_currency_code": "USD",
+            })
+    return orders
+
+
+class RecordedMagento(responses.CallbackResponse):
+    """Serves recorded customers/orders under BASE/rest/V1 with searchCriteria and total_count."""
+
+    def __init__(self, base: str, customers: list[dict], orders: list[dict]):
+        self.customers, self.orders = customers, orders
+        super().__init__(method="GET", url=re.compile(re.escape(base) + r"/rest/V1/.*"), callback=self._answer)
+
+    def _answer(self, request):
+        from django.http import QueryDict
+
+        from integrations.sandbox.stores.search import apply_fields, apply_search, parse_fields, parse_search_criteria
+        from integrations.sandbox.stores.views import CUSTOMER_FIELDS, ORDER_FIELDS
+
+        parts = urlsplit(request.url)
+        query = QueryDict(parts.query)
+        if parts.path.endswith("/store/websites"):
+            body = [{"id": 0, "code": "admin", "name": "Admin"}, {"id": 1, "code": "base", "name": "Main Website"},
+                    {"id": 2, "code": "eu", "name": "EU Website"}]
+            return 200, {"Content-Type": "application/json"}, json.dumps(body)
+        if parts.path.endswith("/customers/search"):
+            rows, allowed = self.customers, CUSTOMER_FIELDS
+        elif parts.path.endswith("/orders"):
+            rows, allowed = self.orders, ORDER_FIELDS
+        else:
+            return 404, {}, json.dumps({"message": "Request does not match any route.", "trace": None})
+        items, total, echo = apply_search(rows, parse_search_criteria(query), allowed)
+        body = apply_fields({"items": items, "search_criteria": echo, "total_count": total},
+                            parse_fields(query.get("fields")))
+        return 200, {"Content-Type": "application/json"}, json.dumps(body)

@@ -1,0 +1,330 @@
+"""Magento 2 / Adobe Commerce REST (`/rest/V1/…`) with an Integration access token as a Bearer token.
+
+Facts this source is built on (docs/store-apis.md §1): `customers/search` takes `searchCriteria`
+filters on `updated_at` (gteq) with sort orders; always send `pageSize` and stop on `total_count`
+(old versions repeat the last page past the end); orders via `/V1/orders` with `fields=` for rollups
+(no aggregate endpoint); `extension_attributes.is_subscribed` is the newsletter flag; deleted
+customers simply vanish (compare `all_ids()`); the same email may exist once per website, so a store
+can be limited to one website and every customer says which website it belongs to.
+
+Admin tokens are blocked by 2FA on 2.4 and expire after 4 hours: an unattended sync uses an
+Integration's access token (2.4.4+: with "Allow OAuth Access Tokens to be used as standalone Bearer
+tokens" enabled).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from integrations.stores.sources.base import (
+    CheckResult,
+    Customer,
+    Source,
+    join_name,
+    parse_datetime_utc,
+    text,
+    to_decimal,
+)
+from integrations.stores.sources.countries import country_name
+from integrations.stores.sources.errors import SourceError
+from integrations.stores.sources.http import StoreHTTP
+
+PAGE_SIZE = 100  # ≤ 300, the cap when Magento's web API input limits are on
+COUNTED_STATES = ("processing", "complete")
+ORDER_FIELDS = (
+    "items[entity_id,customer_id,state,status,base_grand_total,total_refunded,created_at,updated_at],total_count"
+)
+BEARER_HELP = (
+    "Use an Integration's access token (System → Extensions → Integrations, with access to Customers and "
+    "Sales → Operations → Orders). Since Magento 2.4.4 it is accepted as a Bearer token only when "
+    "'Allow OAuth Access Tokens to be used as standalone Bearer tokens' is Yes (Stores → Configuration → "
+    "Services → OAuth → Consumer Settings). Admin tokens are blocked by two-factor authentication."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    order_count: int = 0
+    total_order_value: Decimal = Decimal("0")
+    last_order_date: datetime | None = None
+    last_change: datetime | None = None
+
+
+def search_params(filters=(), sort=(), page_size=None, page=None, fields=None) -> dict:
+    """searchCriteria query parameters: `filters` is a list of AND-ed groups, each [(field, value, condition)]
+    OR-ed inside; `sort` is [(field, "ASC"|"DESC")]."""
+    params = {}
+    for g, group in enumerate(filters):
+        for f, (field, value, condition) in enumerate(group):
+            prefix = f"searchCriteria[filter_groups][{g}][filters][{f}]"
+            params[f"{prefix}[field]"] = field
+            params[f"{prefix}[value]"] = value
+            params[f"{prefix}[condition_type]"] = condition
+    for i, (field, direction) in enumerate(sort):
+        params[f"searchCriteria[sortOrders][{i}][field]"] = field
+        params[f"searchCriteria[sortOrders][{i}][direction]"] = direction
+    if page_size is not None:
+        params["searchCriteria[pageSize]"] = page_size
+        params["searchCriteria[currentPage]"] = page or 1
+    if fields:
+        params["fields"] = fields
+    return params
+
+
+def magento_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+class MagentoSource(Source):
+    kind = "magento"
+    label = "Magento 2"
+    is_sorted = False  # profiles come oldest-first, then customers whose orders changed
+
+    def __init__(self, store):
+        super().__init__(store)
+        self.access_token = store.get_credentials().get("access_token", "")
+        config = store.config or {}
+        self.website_id = config.get("website_id") or None
+        self.page_size = max(1, min(PAGE_SIZE, int(config.get("page_size") or PAGE_SIZE)))
+        self._http = None
+        self._websites = None
+
+    @property
+    def http(self) -> StoreHTTP:
+        if self._http is None:
+            if not self.access_token:
+                raise SourceError("The Magento access token is not set. " + BEARER_HELP, permanent=True)
+            self._http = StoreHTTP(self.store.base_url, headers={"Authorization": f"Bearer {self.access_token}"})
+        return self._http
+
+    def _get(self, path: str, params: dict | None = None):
+        response = self.http.get("/rest/V1" + path, params=params)
+        if response.status_code >= 400:
+            raise magento_error(response, "/rest/V1" + path)
+        try:
+            return response.json()
+        except ValueError:
+            raise SourceError(
+                f"The store answered /rest/V1{path} with something that is not JSON (HTTP {response.status_code}): "
+                "is the URL the Magento shop's address?",
+                permanent=True,
+            )
+
+    def _search(self, path: str, filters, sort, fields=None) -> Iterator[list[dict]]:
+        """Each page's items; stops on total_count (never on an empty or repeated page)."""
+        page = 1
+        while True:
+            body = self._get(path, search_params(filters, sort, self.page_size, page, fields))
+            items = body.get("items") or []
+            total = int(body.get("total_count") or 0)
+            if items:
+                yield items
+            if not items or page * self.page_size >= total:
+                return
+            page += 1
+
+    def _website_filter(self) -> list:
+        return [[("website_id", str(self.website_id), "eq")]] if self.website_id else []
+
+    # Source
+
+    def check(self) -> CheckResult:
+        def probe():
+            customers = self._get("/customers/search", search_params(self._website_filter(), (), 1, 1,
+                                                                     "total_count"))
+            orders = self._get("/orders", search_params((), (), 1, 1, "total_count"))
+            scope = f" on website {self.website_id}" if self.website_id else ""
+            return (
+                f"Connected to Magento at {self.store_url}: {customers.get('total_count', '?')} customers{scope}, "
+                f"{orders.get('total_count', '?')} orders readable."
+            )
+
+        return self.safe_check(probe)
+
+    def customers(self, since: datetime | None = None) -> Iterator[Customer]:
+        filters = self._website_filter()
+        if since is not None:
+            filters = [*filters, [("updated_at", magento_time(since), "gteq")]]
+        sort = [("updated_at", "ASC"), ("entity_id", "ASC")]
+        for page in self._search("/customers/search", filters, sort):
+            page = [c for c in page if since is None or parse_datetime_utc(c.get("updated_at")) >= since]
+            rollups = self._rollups([c["id"] for c in page])
+            for data in page:
+                yield self._customer(data, rollups.get(data["id"], Rollup()))
+        if since is not None:
+            yield from self._customers_with_changed_orders(since)
+
+    def all_ids(self) -> Iterator[str]:
+        for page in self._search("/customers/search", self._website_filter(), [("entity_id", "ASC")],
+                                 fields="items[id],total_count"):
+            for item in page:
+                yield str(item["id"])
+
+    def customer(self, source_id: str) -> Customer | None:
+        try:
+            data = self._get(f"/customers/{int(source_id)}")
+        except SourceError as exc:
+            if getattr(exc, "status", None) == 404:
+                return None
+            raise
+        return self._customer(data, self._rollups([data["id"]]).get(data["id"], Rollup()))
+
+    # Rollups and order-driven changes
+
+    def _orders_of(self, customer_ids) -> Iterator[dict]:
+        if not customer_ids:
+            return
+        ids = ",".join(str(i) for i in customer_ids)
+        for page in self._search("/orders", [[("customer_id", ids, "in")]], [("entity_id", "ASC")], ORDER_FIELDS):
+            yield from page
+
+    def _rollups(self, customer_ids) -> dict[int, Rollup]:
+        """One paged /V1/orders read for a whole page of customers."""
+        return _rollups(self._orders_of(customer_ids)) if customer_ids else {}
+
+    def _customers_with_changed_orders(self, since: datetime):
+        filters = [[("updated_at", magento_time(since), "gteq")], [("customer_id", "", "notnull")]]
+        sort = [("updated_at", "ASC"), ("entity_id", "ASC")]
+        for page in self._search("/orders", filters, sort, ORDER_FIELDS):
+            changed = [o for o in page if o.get("customer_id") and parse_datetime_utc(o.get("updated_at")) >= since]
+            on_page = {o["customer_id"] for o in changed}
+            if not on_page:
+                continue
+            profiles = {}
+            id_list = ",".join(str(i) for i in sorted(on_page))
+            in_page = [*self._website_filter(), [("entity_id", id_list, "in")]]
+            for customers in self._search("/customers/search", in_page, [("entity_id", "ASC")]):
+                profiles.update({c["id"]: c for c in customers})
+            # Skip those already yielded by the profile scan, and those whose latest order in the window is
+            # on a later page (each customer is yielded once, without remembering who was seen).
+            candidates = [cid for cid, p in profiles.items() if parse_datetime_utc(p.get("updated_at")) < since]
+            orders_by_customer: dict[int, list[dict]] = {}
+            for order in self._orders_of(candidates):
+                orders_by_customer.setdefault(order.get("customer_id"), []).append(order)
+            rollups = _rollups(o for orders in orders_by_customer.values() for o in orders)
+            page_ids = {o["entity_id"] for o in changed}
+            for cid in candidates:
+                window = [o for o in orders_by_customer.get(cid, [])
+                          if parse_datetime_utc(o.get("updated_at")) >= since]
+                if not window:
+                    continue
+                latest = max(window, key=lambda o: (parse_datetime_utc(o.get("updated_at")), o["entity_id"]))
+                if latest["entity_id"] in page_ids:
+                    yield self._customer(profiles[cid], rollups.get(cid, Rollup()))
+
+    # JSON → Customer
+
+    def _website_names(self) -> dict[int, str]:
+        if self._websites is None:
+            sites = self._get("/store/websites")
+            self._websites = {s["id"]: text(s.get("name")) for s in sites if s.get("id")}
+        return self._websites
+
+    def _store_label(self, website_id) -> str:
+        if self.website_id:
+            return self.store_name
+        names = self._website_names()
+        if len(names) <= 1:
+            return self.store_name
+        return f"{self.store_name} ({names.get(website_id, f'website {website_id}')})"
+
+    def _customer(self, data: dict, rollup: Rollup) -> Customer:
+        address = _billing_address(data)
+        region = address.get("region") or {}
+        first, last = text(data.get("firstname")), text(data.get("lastname"))
+        profile_changed = parse_datetime_utc(data.get("updated_at")) or parse_datetime_utc(data.get("created_at"))
+        subscribed = (data.get("extension_attributes") or {}).get("is_subscribed")
+        return Customer(
+            source_id=str(data["id"]),
+            email=text(data.get("email")),
+            updated_at=max(filter(None, [profile_changed, rollup.last_change])),
+            company=text(address.get("company")),
+            full_name=join_name(data.get("prefix"), first, data.get("middlename"), last, data.get("suffix")),
+            firstname=first,
+            lastname=last,
+            salutation=text(data.get("prefix")),
+            address=", ".join(text(line) for line in address.get("street") or [] if text(line)),
+            city=text(address.get("city")),
+            state=text(region.get("region_code")) or text(region.get("region")),
+            zip=text(address.get("postcode")),
+            country_name=country_name(address.get("country_id")),
+            phone_number=text(address.get("telephone")),
+            store=self._store_label(data.get("website_id")),
+            store_url=self.store_url,
+            order_count=rollup.order_count,
+            total_order_value=rollup.total_order_value,
+            newsletter=subscribed is True or text(subscribed).lower() in ("1", "true"),
+            has_purchased=rollup.order_count > 0,
+            registered_at=parse_datetime_utc(data.get("created_at")),
+            last_order_date=rollup.last_order_date,
+        )
+
+
+def _rollups(orders) -> dict[int, Rollup]:
+    """Per customer id: paid order count, value (grand total minus refunds), last order and last change."""
+    counts: dict[int, list] = {}
+    for order in orders:
+        entry = counts.setdefault(order.get("customer_id"), [0, Decimal("0"), None, None])
+        changed = parse_datetime_utc(order.get("updated_at"))
+        if changed and (entry[3] is None or changed > entry[3]):
+            entry[3] = changed
+        if order.get("state") in COUNTED_STATES:
+            entry[0] += 1
+            entry[1] += to_decimal(order.get("base_grand_total")) - to_decimal(order.get("total_refunded"))
+            created = parse_datetime_utc(order.get("created_at"))
+            if created and (entry[2] is None or created > entry[2]):
+                entry[2] = created
+    return {cid: Rollup(*entry) for cid, entry in counts.items()}
+
+
+def _billing_address(data: dict) -> dict:
+    addresses = data.get("addresses") or []
+    for address in addresses:
+        if address.get("default_billing") is True or str(address.get("id")) == str(data.get("default_billing")):
+            return address
+    return addresses[0] if addresses else {}
+
+
+def magento_error(response, path: str) -> SourceError:
+    """Magento's `{"message": "… %placeholders …", "parameters": …}` as one readable sentence."""
+    status = response.status_code
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or "message" not in body:
+        if status == 404:
+            error = SourceError(f"No Magento REST API at {path} (HTTP 404): check the store URL (the shop's address, "
+                                "without /rest).", permanent=True)
+        elif status >= 500 or status == 429:
+            error = SourceError(f"The store failed with HTTP {status} on {path}; will retry later.")
+        else:
+            error = SourceError(f"The store answered HTTP {status} on {path}.", permanent=status in (401, 403))
+        error.status = status
+        return error
+    message = interpolate(text(body.get("message")), body.get("parameters"))
+    if status == 401:
+        readable = f"Magento rejected the access token (HTTP 401: {message}). {BEARER_HELP}"
+    elif status == 404 and "route" in message.lower():
+        readable = f"The Magento REST route {path} was not found (404: {message}): check the store URL."
+    elif status == 404:
+        readable = f"Magento: {message} (HTTP 404)."
+    else:
+        readable = f"Magento error on {path}: {message} (HTTP {status})."
+    error = SourceError(readable, permanent=status in (400, 401, 403, 404))
+    error.status = status
+    return error
+
+
+def interpolate(message: str, parameters) -> str:
+    """Fills Magento's %name (dict parameters) and %1, %2… (list parameters) placeholders."""
+    if isinstance(parameters, dict):
+        return re.sub(r"%(\w+)", lambda m: str(parameters.get(m.group(1), m.group(0))), message)
+    if isinstance(parameters, list):
+        return re.sub(r"%(\d+)", lambda m: str(parameters[int(m.group(1)) - 1])
+                      if 0 < int(m.group(1)) <= len(parameters) else m.group(0), message)
+    return message
