@@ -24,3 +24,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING_CONFIG = None  # pytest's caplog captures records; no stdout handler in tests
+
+# SQLite test databases are files (WAL, busy timeout, as in production), not shared-cache memory:
+# tests run several connections at once (claims, live server, threads), and shared-cache memory
+# databases fail table locks at once instead of waiting.
+for _alias, _database in DATABASES.items():  # noqa: F405
+    if _database["ENGINE"].endswith("sqlite3"):
+        _database["TEST"] = {"NAME": str(VAR_DIR / f"test_{_alias}_{os.getpid()}.sqlite3")}  # noqa: F405

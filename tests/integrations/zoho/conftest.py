@@ -1,10 +1,8 @@
 """Fixtures for the Zoho side: a US client and a connected connection with a fresh access token."""
 
-import os
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from integrations.zoho.models import ZohoApiClient, ZohoConnection
@@ -16,14 +14,6 @@ REFRESH_TOKEN = "1000.1111111111111111aaaaaaaaaaaaaaaa.2222222222222222bbbbbbbbb
 ACCESS_TOKEN = "1000.3333333333333333cccccccccccccccc.4444444444444444dddddddddddddddd"
 NEW_ACCESS_TOKEN = "1000.5555555555555555eeeeeeeeeeeeeeee.6666666666666666ffffffffffffffff"
 CLIENT_SECRET = "s3cr3t-client-secret-value-0123456789"
-
-# The refresh-claim test runs two workers on two database connections at once. SQLite's in-memory test
-# database shares one cache between connections, whose table locks fail at once instead of waiting, so
-# on SQLite the test database is a file (WAL, busy timeout: as in production). Set before any test runs.
-_default = settings.DATABASES["default"]
-if _default["ENGINE"].endswith("sqlite3") and not _default.setdefault("TEST", {}).get("NAME"):
-    _default["TEST"]["NAME"] = str(settings.VAR_DIR / f"test_zoho_{os.getpid()}.sqlite3")
-
 
 def make_client(**kwargs):
     values = {"name": "Platform", "data_center": "us", "client_id": "1000.CLIENTID", "client_secret": CLIENT_SECRET}
