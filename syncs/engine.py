@@ -33,9 +33,11 @@ class ClaimLost(Exception):
 
 @dataclass
 class Hooks:
-    """What tests and callers may inject: how to wait, and a call after every recorded Zoho batch."""
+    """What tests and callers may inject: how to wait, a call when Zoho has answered a batch (before it is
+    recorded), and a call after every recorded batch. Tests raise from these to stop a worker dead."""
 
     sleep: Callable[[float], None] = time.sleep
+    after_upsert: Callable[[SyncRun], None] | None = None
     after_batch: Callable[[SyncRun], None] | None = None
 
 
@@ -73,6 +75,8 @@ class RunContext:
 
     def sample(self, kind: str, *items) -> None:
         """Keep a few examples per kind for the run's report (dry runs, conversions, deletions)."""
+        if not items:
+            return
         samples = self.run.report.setdefault(kind, [])
         samples.extend(items[: max(0, REPORT_SAMPLES - len(samples))])
 

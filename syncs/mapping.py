@@ -35,7 +35,8 @@ STORE_FIELD_KINDS = {
 }
 SUMMED_FIELDS = ("order_count", "balance", "total_order_value")
 
-# Prefilled rows of the mapping window (store field, Zoho field), as DecoNetwork suggests them.
+# Prefilled rows of the mapping window (store field, Zoho field), as DecoNetwork suggests them. Free-text
+# fields are cut to the Zoho field's length, so an over-long name still syncs (pre-validation would refuse it).
 DEFAULT_MAPPINGS = {
     CONTACTS: [
         ("email", "Email"),
@@ -72,8 +73,14 @@ class Mapping:
     transform: str = ""
 
 
+TRUNCATED_BY_DEFAULT = {"firstname", "lastname", "company", "address", "city", "zip"}
+
+
 def default_mappings(module: str) -> list[Mapping]:
-    return [Mapping(store_field, zoho_field) for store_field, zoho_field in DEFAULT_MAPPINGS[module]]
+    return [
+        Mapping(store_field, zoho_field, "truncate" if store_field in TRUNCATED_BY_DEFAULT else "")
+        for store_field, zoho_field in DEFAULT_MAPPINGS[module]
+    ]
 
 
 def create_default_mappings(sync_settings, modules=(CONTACTS, LEADS)) -> None:

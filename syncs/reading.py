@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from integrations.stores.sources import get_source
 from syncs.merge import normalise_email, snapshot_data
-from syncs.models import CustomerSnapshot, StoreCheckpoint
+from syncs.models import CustomerSnapshot, RecordError, StoreCheckpoint
 from syncs.selection import included_stores
 from syncs.validation import EMAIL_RE
 
 STAGE_BUFFER = 500
+INVALID_EMAIL = "INVALID_EMAIL"
 
 
 def read_stores(ctx) -> None:
@@ -55,16 +56,18 @@ def _advance(checkpoint, newest, signpost) -> None:
 
 def stage(ctx, store, customers) -> None:
     """Write one buffer of customers as dirty snapshots: one bulk statement, whatever its size."""
-    latest = {}
+    latest, invalid = {}, {}
     for customer in customers:
         ctx.count("seen")
         email = normalise_email(customer.email)
         if not EMAIL_RE.match(email):
-            ctx.count("skipped")  # no usable email: no way to match the person in Zoho
+            invalid[customer.email.strip() or f"{store.name} customer {customer.source_id}"] = customer
             continue
         previous = latest.get(email)
         if previous is None or customer.updated_at >= previous.updated_at:
             latest[email] = customer
+    if invalid:
+        report_invalid_emails(ctx, store, invalid)
     if not latest:
         return
     now = timezone.now()
@@ -79,4 +82,22 @@ def stage(ctx, store, customers) -> None:
         update_conflicts=True,
         unique_fields=["settings", "store", "email"],
         update_fields=["source_id", "data", "updated_at", "dirty", "staged_at"],
+    )
+
+
+def report_invalid_emails(ctx, store, invalid: dict) -> None:
+    """Customers without a usable email cannot be matched in Zoho: they go to the inbox (once while open)."""
+    ctx.count("failed", len(invalid))
+    message = f"The customer's email in {store.name} is not a valid address, so it cannot be matched in Zoho."
+    ctx.sample("invalid", *({"email": key, "field": "Email", "message": message} for key in invalid))
+    if ctx.dry_run:
+        return
+    already = set(RecordError.objects.filter(
+        settings=ctx.settings, key__in=list(invalid), code=INVALID_EMAIL, message=message,
+        status__in=(RecordError.Status.OPEN, RecordError.Status.IGNORED),
+    ).values_list("key", flat=True))
+    RecordError.objects.bulk_create(
+        RecordError(settings=ctx.settings, run=ctx.run, module="", key=key[:254], code=INVALID_EMAIL,
+                    field="Email", message=message, payload=snapshot_data(customer))
+        for key, customer in invalid.items() if key not in already
     )

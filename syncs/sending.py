@@ -153,6 +153,8 @@ class Sender:
             outcome.finished.append(pending.key)
         if to_send:
             results = self.upsert(module, [p.payload for p in to_send])
+            if ctx.hooks.after_upsert:
+                ctx.hooks.after_upsert(ctx.run)
             now = timezone.now()
             for pending, result in zip(to_send, results, strict=True):
                 if result.ok:

@@ -34,3 +34,26 @@ def make_store(name="Shop", **fields) -> Store:
 @pytest.fixture
 def sync_settings(db):
     return make_settings()
+
+
+def no_sleep(seconds):
+    """Injected wherever the code would wait: tests never sleep, they count."""
+
+
+@pytest.fixture
+def sandbox_connection(zoho_sandbox):
+    """A connection to the Zoho sandbox's org, as after a completed consent."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = zoho_sandbox.create_client()
+    tokens = zoho_sandbox.grant_tokens(client)
+    api_client = ZohoApiClient.objects.create(name="sandbox", data_center="sandbox", client_id=client.client_id,
+                                              client_secret=client.client_secret)
+    return ZohoConnection.objects.create(
+        name="demo", api_client=api_client, status=ZohoConnection.Status.CONNECTED,
+        api_domain=tokens["api_domain"], accounts_server=zoho_sandbox.accounts_server,
+        refresh_token=tokens["refresh_token"], access_token=tokens["access_token"],
+        access_token_expires_at=timezone.now() + timedelta(seconds=tokens["expires_in"]),
+    )

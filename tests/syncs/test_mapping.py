@@ -36,6 +36,6 @@ def test_it_applies_transforms(transform, value, expected):
 def test_it_prefills_deconetwork_defaults_per_module(sync_settings):
     rows = mappings_by_module(sync_settings)
     assert Mapping("email", "Email") in rows[CONTACTS]
-    assert Mapping("lastname", "Last_Name") in rows[LEADS]
-    assert Mapping("company", "Company") in rows[LEADS]
+    assert Mapping("lastname", "Last_Name", "truncate") in rows[LEADS]
+    assert Mapping("company", "Company", "truncate") in rows[LEADS]
     assert [m.zoho_field for m in rows[CONTACTS]][:3] == ["Email", "First_Name", "Last_Name"]
