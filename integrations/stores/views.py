@@ -1,8 +1,80 @@
+"""Store pages: list, add/edit per kind, test connection, and the WooCommerce webhook secret.
+
+Staff see every store; an affiliate owner sees only their own (404 for others) and cannot add stores.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from integrations.encryption import mask
+from integrations.stores.forms import FORMS
+from integrations.stores.models import Store, new_webhook_secret
+from integrations.stores.sources import get_source
 
 
-def _todo(request, *args, **kwargs):
-    raise Http404
+def _visible_store(request, pk) -> Store:
+    return get_object_or_404(Store.visible_to(request.user), pk=pk)
 
 
-store_list = store_add = store_detail = store_edit = store_test = store_webhook_secret = _todo
+def store_list(request):
+    stores = Store.visible_to(request.user).select_related("owner")
+    return render(request, "stores/list.html", {"stores": stores, "kinds": Store.Kind.choices})
+
+
+def store_add(request, kind):
+    if not request.user.is_staff:
+        raise PermissionDenied
+    if kind not in FORMS:
+        raise Http404("Unknown store kind")
+    form = FORMS[kind](request.POST or None, user=request.user, instance=Store(kind=kind))
+    if request.method == "POST" and form.is_valid():
+        store = form.save()
+        messages.success(request, f"Store “{store.name}” saved. Test the connection next.")
+        return redirect(store)
+    return render(request, "stores/form.html", {"form": form, "kind": kind, "kind_label": Store.Kind(kind).label})
+
+
+def store_edit(request, pk):
+    store = _visible_store(request, pk)
+    form = FORMS[store.kind](request.POST or None, user=request.user, instance=store)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Store “{store.name}” saved.")
+        return redirect(store)
+    return render(request, "stores/form.html", {"form": form, "store": store, "kind": store.kind,
+                                                "kind_label": store.get_kind_display()})
+
+
+def store_detail(request, pk, revealed_secret=None):
+    store = _visible_store(request, pk)
+    return render(request, "stores/detail.html", {
+        "store": store,
+        "credentials": {name: mask(value) for name, value in store.get_credentials().items()},
+        "masked_webhook_secret": mask(store.webhook_secret),
+        "revealed_secret": revealed_secret,
+    })
+
+
+@require_POST
+def store_test(request, pk):
+    store = _visible_store(request, pk)
+    result = get_source(store).check()
+    store.record_check(result)
+    (messages.success if result.ok else messages.error)(request, result.message)
+    return redirect(store)
+
+
+@require_POST
+def store_webhook_secret(request, pk):
+    """Shows the secret once in this response (never in a message or URL); `regenerate` replaces it first."""
+    store = _visible_store(request, pk)
+    if store.kind != Store.Kind.WOOCOMMERCE:
+        raise Http404("Only WooCommerce stores receive webhooks.")
+    if request.POST.get("action") == "regenerate" or not store.webhook_secret:
+        store.webhook_secret = new_webhook_secret()
+        store.save(update_fields=["webhook_secret"])
+        messages.warning(request, "New webhook secret: paste it into every WooCommerce webhook of this store.")
+    return store_detail(request, pk, revealed_secret=store.webhook_secret)

@@ -1,0 +1,161 @@
+"""Another Zoho CRM org as a source (org A → org B, any data center), read through A's own connection.
+
+Contacts or Leads are read with Get Records sorted by Modified_Time ascending, `If-Modified-Since` and
+`page_token` paging (integrations.zoho.crm.ZohoCRM), so this source is sorted. Deletions come from the
+deleted-records API (`deleted_ids(since)`), or by comparing `all_ids()`. The source id is A's record
+id: the engine's per-record state maps it to B's record, so B's records are updated, never duplicated.
+An org is never synced into itself (`same_org_error`).
+"""
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from django.apps import apps
+
+from integrations.stores.sources.base import CheckResult, Customer, Source, join_name, parse_datetime_utc, text
+from integrations.stores.sources.errors import SourceError
+
+MODULE_FIELDS = {
+    "Contacts": {
+        "company": "Account_Name", "address": "Mailing_Street", "city": "Mailing_City",
+        "state": "Mailing_State", "zip": "Mailing_Zip", "country_name": "Mailing_Country",
+    },
+    "Leads": {
+        "company": "Company", "address": "Street", "city": "City", "state": "State", "zip": "Zip_Code",
+        "country_name": "Country",
+    },
+}
+COMMON_FIELDS = ["Email", "First_Name", "Last_Name", "Salutation", "Phone", "Created_Time", "Modified_Time"]
+
+
+def same_org_error(connection, target_connection=None) -> str:
+    """Why reading `connection`'s org would sync an org into itself ("" when it would not)."""
+    if not connection.org_id:
+        return "This Zoho connection is not authorized yet: connect it first so its org is known."
+    if target_connection is not None and target_connection.org_id == connection.org_id:
+        return f"“{connection}” is the org this store would sync into: an org cannot be synced into itself."
+    try:
+        settings_model = apps.get_model("syncs", "SyncSettings")
+    except LookupError:
+        return ""
+    if settings_model.objects.filter(connection__org_id=connection.org_id).exists():
+        return (f"The org of “{connection}” ({connection.org_id}) is a sync target of this app: an org "
+                "cannot be synced into itself.")
+    return ""
+
+
+def ensure_not_same_org(store, target_connection) -> None:
+    """For the engine: refuse (permanently) to sync a Zoho-org store into its own org."""
+    if store.kind == "zoho" and store.zoho_connection_id and (
+        store.zoho_connection.org_id == target_connection.org_id
+    ):
+        raise SourceError(same_org_error(store.zoho_connection, target_connection), permanent=True)
+
+
+class ZohoOrgSource(Source):
+    kind = "zoho"
+    label = "Zoho CRM org"
+    is_sorted = True  # Modified_Time ascending
+
+    def __init__(self, store, crm=None):
+        super().__init__(store)
+        self._crm = crm  # a ZohoCRM for the store's connection; built on first use when not given
+        config = store.config or {}
+        self.module = config.get("module") if config.get("module") in MODULE_FIELDS else "Contacts"
+        self.newsletter_field = config.get("newsletter_field") or ""
+        self.page_size = max(1, min(200, int(config.get("page_size") or 200)))
+
+    @property
+    def crm(self):
+        if self._crm is None:
+            connection = self.store.zoho_connection
+            if connection is None:
+                raise SourceError("No Zoho connection is chosen for this store.", permanent=True)
+            from integrations.zoho.crm import ZohoCRM
+
+            self._crm = ZohoCRM(connection)
+        return self._crm
+
+    @property
+    def fields(self) -> list[str]:
+        extra = [self.newsletter_field] if self.newsletter_field else []
+        return [*COMMON_FIELDS, *MODULE_FIELDS[self.module].values(), *extra]
+
+    def _zoho(self, operation):
+        """Runs a Zoho call, turning the Zoho error taxonomy into SourceError."""
+        from integrations.zoho.errors import ConfigurationError, ReauthorizationRequired, ZohoError
+
+        try:
+            return operation()
+        except ZohoError as exc:
+            permanent = isinstance(exc, (ConfigurationError, ReauthorizationRequired))
+            raise SourceError(f"{exc.message} {exc.hint}".strip(), permanent=permanent)
+
+    def _stream(self, make_iterator):
+        iterator = self._zoho(make_iterator)
+        while True:
+            try:
+                item = self._zoho(lambda: next(iterator))
+            except StopIteration:
+                return
+            yield item
+
+    def check(self) -> CheckResult:
+        def probe():
+            org = self._zoho(self.crm.org)
+            name = org.get("company_name") or self.store.zoho_connection
+            return f"Connected to the Zoho CRM org {name} ({org.get('id', '?')}); reading {self.module}."
+
+        return self.safe_check(probe)
+
+    def customers(self, since: datetime | None = None) -> Iterator[Customer]:
+        records = self._stream(lambda: self.crm.get_records(
+            self.module, self.fields, modified_since=since, per_page=self.page_size))
+        for record in records:
+            customer = self._customer(record)
+            if since is None or customer.updated_at >= since:
+                yield customer
+
+    def all_ids(self) -> Iterator[str]:
+        for record in self._stream(lambda: self.crm.get_records(
+            self.module, ["Modified_Time"], per_page=self.page_size)):
+            yield str(record["id"])
+
+    def deleted_ids(self, since: datetime | None = None) -> Iterator[str]:
+        """Ids of records deleted (recycle bin or permanently) since then; Zoho keeps them 60/120 days."""
+        for record in self._stream(lambda: self.crm.deleted_records(self.module, since=since)):
+            yield str(record["id"])
+
+    def customer(self, source_id: str) -> Customer | None:
+        record = self._zoho(lambda: self.crm.get_record(self.module, source_id))
+        return self._customer(record) if record else None
+
+    def _customer(self, record: dict) -> Customer:
+        names = MODULE_FIELDS[self.module]
+        first, last = text(record.get("First_Name")), text(record.get("Last_Name"))
+        company = record.get(names["company"])
+        if isinstance(company, dict):  # Account_Name is a lookup: {"name": …, "id": …}
+            company = company.get("name")
+        newsletter = record.get(self.newsletter_field) if self.newsletter_field else False
+        return Customer(
+            source_id=str(record["id"]),
+            email=text(record.get("Email")),
+            updated_at=parse_datetime_utc(record.get("Modified_Time")) or parse_datetime_utc("1970-01-01"),
+            company=text(company),
+            full_name=join_name(first, last),
+            firstname=first,
+            lastname=last,
+            salutation=text(record.get("Salutation")),
+            address=text(record.get(names["address"])),
+            city=text(record.get(names["city"])),
+            state=text(record.get(names["state"])),
+            zip=text(record.get(names["zip"])),
+            country_name=text(record.get(names["country_name"])),
+            phone_number=text(record.get("Phone")),
+            store=self.store_name,
+            store_url=self.store_url,
+            newsletter=newsletter is True,
+            # Contacts in the source org are customers (DecoNetwork routes purchasers to Contacts).
+            has_purchased=self.module == "Contacts",
+            registered_at=parse_datetime_utc(record.get("Created_Time")),
+        )
