@@ -179,9 +179,10 @@ def faults_summary(faults: Faults) -> dict:
 
 
 def calls(org: Org, limit: int = 200) -> list[dict]:
+    """The org's latest calls, oldest first; `path` without and `query` with the query string."""
     recent = ApiCall.objects.filter(org=org).order_by("-pk")[:limit]
     return [
-        {"method": call.method, "path": call.path, "status": call.status, "credits": call.credits,
-         "at": call.at.isoformat()}
+        {"method": call.method, "path": call.path.partition("?")[0], "query": call.path.partition("?")[2],
+         "status": call.status, "credits": call.credits, "at": call.at.isoformat()}
         for call in reversed(recent)
     ]

@@ -65,6 +65,17 @@ def test_it_fails_with_a_command_error(zoho_sandbox_state):
         run("self-client-code", "--client-id", client.client_id, "--scope", "everything")
 
 
+def test_it_adds_custom_fields_that_writes_are_checked_against(zoho_sandbox):
+    field = run("add-field", "Contacts", "--org", zoho_sandbox.org.name, "--label", "Loyalty Tier",
+                "--type", "picklist", "--value", "Gold", "--value", "Silver")
+    assert field["api_name"] == "Loyalty_Tier"
+    headers = zoho_sandbox.auth_headers()
+    rows = [{"Last_Name": "A", "Loyalty_Tier": "Gold"}, {"Last_Name": "B", "Loyalty_Tier": "Bronze"}]
+    data = requests.post(f"{zoho_sandbox.crm}/Contacts", json={"data": rows}, headers=headers).json()["data"]
+    assert [entry["code"] for entry in data] == ["SUCCESS", "INVALID_DATA"]
+    assert data[1]["details"]["api_name"] == "Loyalty_Tier"
+
+
 def test_it_sets_up_the_demo_idempotently(settings):
     out = StringIO()
     demo.setup(out)

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integrations.sandbox.zoho import oauth, services
 from integrations.sandbox.zoho.demo import ensure_demo_sandbox
-from integrations.sandbox.zoho.fields import MODULE_ORDER
+from integrations.sandbox.zoho.fields import CUSTOM_FIELD_TYPES, MODULE_ORDER
 from integrations.sandbox.zoho.models import CONCURRENCY_BY_EDITION, Faults, Org, Record
 from integrations.sandbox.zoho.records import record_json
 
@@ -49,6 +49,13 @@ class Command(BaseCommand):
         fault.add_argument("--revoke-refresh-tokens", action="store_true")
         fault.add_argument("--delete-records", metavar="MODULE", choices=MODULE_ORDER)
         fault.add_argument("--count", type=int, default=1, help="how many records --delete-records deletes")
+        field = sub("add-field", "add a custom field to a module")
+        field.add_argument("module", choices=MODULE_ORDER)
+        field.add_argument("--label", required=True)
+        field.add_argument("--type", default="text", choices=CUSTOM_FIELD_TYPES, dest="data_type")
+        field.add_argument("--length", type=int, default=255)
+        field.add_argument("--unique", action="store_true")
+        field.add_argument("--value", action="append", dest="values", help="a picklist value (repeat)")
         sub("reset", "forget the org's records, tokens, call log and faults")
 
     def handle(self, *args, subcommand, **options):
@@ -109,6 +116,12 @@ class Command(BaseCommand):
             result["deleted_ids"] = services.delete_records(org, options["delete_records"], count=options["count"])
         result["faults"] = services.faults_summary(faults)
         return result
+
+    def do_add_field(self, module, label, data_type, length, unique, values, **options):
+        field = services.add_custom_field(self._org(options), module, label, data_type, length=length,
+                                          unique=unique, pick_list_values=values)
+        return {"module": field.module, "api_name": field.api_name, "data_type": field.data_type,
+                "length": field.length, "unique": field.unique, "id": field.zoho_id}
 
     def do_reset(self, **options):
         org = self._org(options)
