@@ -160,8 +160,6 @@ def finish(ctx: RunContext, status: str, summary: str, retry_after: float | None
     run.status = status
     run.error_summary = summary
     run.finished_at = now
-    if status != SyncRun.Status.SUCCEEDED and run.phase == Phase.DONE:
-        run.phase = Phase.SEND
     run.save()
     if run.dry_run:
         return
