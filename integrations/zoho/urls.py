@@ -2,9 +2,9 @@ from django.urls import path
 
 from . import views
 
+# The "Zoho CRM Integration" page itself (`zoho-integration`, `zoho-connection`) is the setup wizard in
+# syncs/urls.py; these are the Zoho actions it posts to.
 urlpatterns = [
-    path("zoho/", views.integration, name="zoho-integration"),
-    path("zoho/connections/<int:pk>/", views.integration, name="zoho-connection"),
     path("zoho/connections/<int:pk>/verify/", views.verify, name="zoho-verify"),
     path("zoho/connections/<int:pk>/reset/", views.reset, name="zoho-reset"),
     path("zoho/connections/<int:pk>/fields/refresh/", views.refresh_fields, name="zoho-fields-refresh"),

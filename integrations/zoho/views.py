@@ -1,5 +1,7 @@
-"""The "Zoho CRM Integration" page and its actions, in DecoNetwork's words. Views stay thin: the work
-is in grants.py, verification.py and oauth.py; every state-changing action is a POST with CSRF."""
+"""The Zoho actions of the "Zoho CRM Integration" page, in DecoNetwork's words: the OAuth callback,
+Verify, Reset and the field refresh, plus the helpers the setup wizard (syncs.views.wizard, which renders
+the page itself) calls for "Generate Zoho API Grant Token" and "Generate Zoho API Authentication Token".
+Views stay thin: the work is in grants.py, verification.py and oauth.py; every action is a POST with CSRF."""
 
 import logging
 
@@ -7,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest, HttpResponseForbidden
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -16,7 +18,6 @@ from . import grants, oauth, oauth_state
 from .crm import ZohoCRM
 from .datacenters import DATA_CENTERS, data_center_for_accounts_server
 from .errors import ZohoError
-from .forms import ZohoCredentialsForm
 from .models import ZohoConnection, connections_for
 from .verification import verify_connection
 
@@ -27,55 +28,29 @@ def _page(connection: ZohoConnection) -> str:
     return reverse("zoho-connection", args=[connection.pk])
 
 
-def _default_connection(user) -> ZohoConnection | None:
+def default_connection(user) -> ZohoConnection | None:
+    """The connection a user's "Zoho CRM Integration" page opens with: the platform's for staff, else their own."""
     mine = connections_for(user).filter(owner=None if user.is_staff else user)
     return mine.select_related("api_client").order_by("pk").first()
+
+
+def register_context(connection: ZohoConnection | None) -> dict:
+    """What the page shows for registering this website in Zoho's API console (DecoNetwork's info box)."""
+    dc = connection.api_client.data_center_info if connection else None
+    return {
+        "homepage_url": settings.SITE_URL + "/",
+        "redirect_uri": settings.SITE_URL + reverse("zoho-oauth-callback"),
+        "data_center": dc,
+        "data_centers_consoles": {dc.key: dc.console_url for dc in DATA_CENTERS.values()},
+        "scopes": oauth.SCOPES,
+    }
 
 
 def _get_connection(request, pk) -> ZohoConnection:
     return get_object_or_404(connections_for(request.user).select_related("api_client"), pk=pk)
 
 
-@login_required
-def integration(request, pk=None):
-    """GET the page; POST saves the credentials, then runs the button that was pressed."""
-    connection = _get_connection(request, pk) if pk else _default_connection(request.user)
-    form = ZohoCredentialsForm(request.POST or None, connection=connection)
-    if request.method == "POST":
-        if not form.is_valid():
-            return render(request, "zoho/integration.html", _context(request, connection, form), status=400)
-        connection = form.save(owner=connection.owner if connection else _new_owner(request.user))
-        action = request.POST.get("action", "save")
-        if action == "authorize":
-            return _start_authorization(request, connection)
-        if action == "exchange":
-            _exchange_pasted_grant(request, connection, form.cleaned_data.get("grant_token", ""))
-        else:
-            messages.success(request, "Zoho API client settings saved.")
-        return redirect(_page(connection))
-    return render(request, "zoho/integration.html", _context(request, connection, form))
-
-
-def _new_owner(user):
-    return None if user.is_staff else user
-
-
-def _context(request, connection, form) -> dict:
-    client = connection.api_client if connection else None
-    dc = client.data_center_info if client else None
-    return {
-        "connection": connection,
-        "form": form,
-        "homepage_url": settings.SITE_URL + "/",
-        "redirect_uri": settings.SITE_URL + reverse("zoho-oauth-callback"),
-        "data_center": dc,
-        "data_centers_consoles": {dc.key: dc.console_url for dc in DATA_CENTERS.values()},
-        "others": connections_for(request.user).exclude(pk=connection.pk if connection else None).order_by("name"),
-        "scopes": oauth.SCOPES,
-    }
-
-
-def _start_authorization(request, connection):
+def start_authorization(request, connection):
     """"Generate Zoho API Grant Token": keep a fresh state server-side and send the browser to consent."""
     try:
         dc = grants.client_data_center(connection)
@@ -86,7 +61,7 @@ def _start_authorization(request, connection):
     return redirect(oauth.authorize_url(connection.api_client, accounts_server=dc.accounts_server, state=state))
 
 
-def _exchange_pasted_grant(request, connection, grant_token: str):
+def exchange_pasted_grant(request, connection, grant_token: str):
     """"Generate Zoho API Authentication Token" from a pasted grant token."""
     if not grant_token:
         messages.error(request, "Paste a Zoho API Grant Token first.")
@@ -97,10 +72,10 @@ def _exchange_pasted_grant(request, connection, grant_token: str):
         messages.error(request, f"No authentication token was generated. {exc.explanation}")
         return
     messages.success(request, "Zoho API Authentication Token generated.")
-    _verify_and_report(request, connection)
+    verify_and_report(request, connection)
 
 
-def _verify_and_report(request, connection) -> bool:
+def verify_and_report(request, connection) -> bool:
     try:
         result = verify_connection(connection)
     except ZohoError as exc:
@@ -139,7 +114,7 @@ def oauth_callback(request):
         messages.error(request, f"No authentication token was generated. {exc.explanation}")
         return redirect(_page(connection))
     messages.success(request, "Zoho API Authentication Token generated.")
-    _verify_and_report(request, connection)
+    verify_and_report(request, connection)
     return redirect(_page(connection))
 
 
@@ -156,7 +131,7 @@ def _denial_message(error: str) -> str:
 def verify(request, pk):
     """"Verify Zoho API Authentication Token"."""
     connection = _get_connection(request, pk)
-    _verify_and_report(request, connection)
+    verify_and_report(request, connection)
     return redirect(_page(connection))
 
 

@@ -9,6 +9,7 @@ from responses import matchers
 
 from integrations.zoho import oauth_state
 from integrations.zoho.models import ZohoApiClient, ZohoConnection
+from syncs.models import SyncSettings
 
 from .conftest import ACCESS_TOKEN, CLIENT_SECRET, REFRESH_TOKEN, TOKEN_URL, make_client, make_connection
 
@@ -92,6 +93,8 @@ def test_an_empty_secret_keeps_the_saved_one(admin_client, connection):
 
 
 def test_an_affiliate_manages_only_their_own_connection(affiliate_client, affiliate_user, connection):
+    # Affiliates set up their own integration only when the platform allows it (syncs' setup wizard).
+    SyncSettings.objects.create(connection=connection, allow_affiliate_integrations=True, enabled=True)
     assert affiliate_client.get(f"/zoho/connections/{connection.pk}/").status_code == 404
     assert affiliate_client.post(f"/zoho/connections/{connection.pk}/verify/").status_code == 404
     affiliate_client.post("/zoho/", {"action": "save", "data_center": "us", "client_id": "1000.BOB",

@@ -1,0 +1,46 @@
+"""A run's page (drill-down: counts, progress, what was sampled, the records it refused) and "Sync now"."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from syncs import services
+from syncs.models import SyncRun, SyncSettings
+from syncs.views import access
+from syncs.views.dashboard import watch
+
+REPORT_LABELS = {
+    "creates": "Will be created" , "updates": "Will be updated", "invalid": "Rejected",
+    "conversions": "Leads converted to Contacts", "deletes": "Deleted in Zoho",
+    "deleted_in_zoho": "Found deleted in Zoho",
+}
+
+
+def report_sections(run: SyncRun) -> list[tuple[str, str, list]]:
+    return [(key, label, run.report[key]) for key, label in REPORT_LABELS.items() if run.report.get(key)]
+
+
+def run_detail(request, run_id):
+    run = access.run_or_404(request.user, run_id)
+    return render(request, "syncs/run.html", {
+        "run": run,
+        "connection": run.settings.connection,
+        "sections": report_sections(run),
+        "errors": run.errors.all()[:100],
+    })
+
+
+@require_POST
+def sync_now(request, pk):
+    """"Sync now": queue a run; the dashboard follows it without a reload."""
+    access.require_configure(request.user)
+    connection = access.connection_or_404(request.user, pk)
+    sync_settings = access.settings_or_none(connection)
+    if not (sync_settings and sync_settings.enabled) or sync_settings.sync_option == SyncSettings.SyncOption.NONE:
+        messages.error(request, "Nothing to sync yet: choose a sync option, map the fields and click Save on the "
+                                "Zoho CRM Integration page first.")
+        return redirect("home")
+    services.start_sync(sync_settings)
+    watch(request, connection)
+    messages.success(request, f"Sync of {connection} started. This page updates when it finishes.")
+    return redirect("home")
