@@ -9,17 +9,6 @@ from django.utils import timezone
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
 
-@pytest.fixture
-def crm(zoho_sandbox):
-    """Call the sandbox CRM API with a ready token: crm("POST", "Contacts/upsert", json=…)."""
-    headers = zoho_sandbox.auth_headers()
-
-    def call(method, path, **kwargs):
-        kwargs["headers"] = {**headers, **kwargs.get("headers", {})}
-        return requests.request(method, f"{zoho_sandbox.crm}/{path}", **kwargs)
-
-    return call
-
 
 def contact(n, **extra):
     return {"Last_Name": f"Buyer {n}", "First_Name": "Pat", "Email": f"buyer{n}@example.com", **extra}

@@ -8,16 +8,6 @@ from . import oas
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
 
-@pytest.fixture
-def crm(zoho_sandbox):
-    headers = zoho_sandbox.auth_headers()
-
-    def call(method, path, **kwargs):
-        kwargs["headers"] = {**headers, **kwargs.get("headers", {})}
-        return requests.request(method, f"{zoho_sandbox.crm}/{path}", **kwargs)
-
-    return call
-
 
 def test_it_serves_org_users_modules_and_fields_as_specified(crm):
     org = crm("GET", "org")
