@@ -34,8 +34,8 @@ def _back(request, error):
 
 @require_POST
 def retry(request, error_id):
-    access.require_configure(request.user)
     error = access.error_or_404(request.user, error_id)
+    access.require_configure(request.user)
     count = services.retry_errors(RecordError.objects.filter(pk=error.pk))
     messages.success(request, f"{error.key} will be sent again by the sync that starts now." if count else
                      f"{error.key} is already resolved.")
@@ -44,8 +44,8 @@ def retry(request, error_id):
 
 @require_POST
 def ignore(request, error_id):
-    access.require_configure(request.user)
     error = access.error_or_404(request.user, error_id)
+    access.require_configure(request.user)
     services.ignore_errors(RecordError.objects.filter(pk=error.pk))
     messages.info(request, f"{error.key}: ignored. It is not sent again until the customer changes.")
     return _back(request, error)
@@ -53,8 +53,8 @@ def ignore(request, error_id):
 
 @require_POST
 def retry_all(request, pk):
-    access.require_configure(request.user)
     connection = access.connection_or_404(request.user, pk)
+    access.require_configure(request.user)
     errors = access.errors_for(request.user).filter(settings__connection=connection,
                                                     status=RecordError.Status.OPEN)
     count = services.retry_errors(errors)

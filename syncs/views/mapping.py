@@ -58,10 +58,10 @@ def row_hints(rows: list[Row], specs) -> None:
 
 
 def mapping(request, pk, module):
-    access.require_configure(request.user)
     if module not in PERSON_MODULES:
         raise Http404("Unknown module")
     connection = access.connection_or_404(request.user, pk)
+    access.require_configure(request.user)
     sync_settings = services.settings_for(connection)
     metadata, fields_error = zoho_fields(connection, module)
     specs = field_specs(metadata)

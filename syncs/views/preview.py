@@ -14,8 +14,8 @@ from syncs.views.runs import report_sections
 
 
 def _settings(request, pk) -> tuple:
-    access.require_configure(request.user)
     connection = access.connection_or_404(request.user, pk)
+    access.require_configure(request.user)
     return connection, access.settings_or_none(connection)
 
 

@@ -10,8 +10,8 @@ from syncs.views import access
 
 
 def reset_sync(request, pk):
-    access.require_configure(request.user)
     connection = access.connection_or_404(request.user, pk)
+    access.require_configure(request.user)
     sync_settings = access.settings_or_none(connection)
     if sync_settings is None or not sync_settings.enabled:
         messages.error(request, "There is nothing to reset yet: save the Zoho CRM Integration settings first.")

@@ -33,8 +33,8 @@ def run_detail(request, run_id):
 @require_POST
 def sync_now(request, pk):
     """"Sync now": queue a run; the dashboard follows it without a reload."""
-    access.require_configure(request.user)
     connection = access.connection_or_404(request.user, pk)
+    access.require_configure(request.user)
     sync_settings = access.settings_or_none(connection)
     if not (sync_settings and sync_settings.enabled) or sync_settings.sync_option == SyncSettings.SyncOption.NONE:
         messages.error(request, "Nothing to sync yet: choose a sync option, map the fields and click Save on the "

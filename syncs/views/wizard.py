@@ -104,8 +104,8 @@ def _context(request, connection, option_form, credentials_form) -> dict:
 @require_POST
 def record_mapping(request, pk):
     """Step 7, "Sync Contacts" / "Sync Leads", then on to "Map Fields" or the preview."""
-    access.require_configure(request.user)
     connection = access.connection_or_404(request.user, pk)
+    access.require_configure(request.user)
     if not verified(connection):
         messages.error(request, "Verify the Zoho API Authentication Token first: Record Mapping needs a working "
                                 "connection.")

@@ -120,14 +120,14 @@ def test_record_mapping_warns_when_nothing_is_ticked(admin_client):
 
 @pytest.fixture
 def allowed(db):
-    return make_settings(make_connection(name="platform"), allow_affiliate_integrations=True)
+    return make_settings(make_connection(name="platform-conn"), allow_affiliate_integrations=True)
 
 
 def test_an_allowed_affiliate_gets_their_own_options_and_never_the_platform_settings(affiliate_client, allowed):
     page = body(affiliate_client.get("/zoho/"))
     assert "Only Sync Customers from “My” Stores" in page and "Don't Sync any Customer data" in page
     assert "Sync all Customers over all Affiliate Stores" not in page
-    assert "Allow each Affiliate Store" not in page and "platform" not in page
+    assert "Allow each Affiliate Store" not in page and "platform-conn" not in page
     refused = affiliate_client.post("/zoho/", credentials(sync_option="all"))
     assert refused.status_code == 400 and not ZohoConnection.objects.filter(owner__username="bob").exists()
     affiliate_client.post("/zoho/", credentials(sync_option="mine", allow_affiliate_integrations="on"))
@@ -138,7 +138,7 @@ def test_an_allowed_affiliate_gets_their_own_options_and_never_the_platform_sett
 
 
 def test_an_affiliate_not_allowed_sees_a_read_only_status_and_cannot_post(affiliate_client, affiliate_user):
-    make_settings(make_connection(name="platform"))
+    make_settings(make_connection(name="platform-conn"))
     response = affiliate_client.get("/zoho/")
     assert response.status_code == 200 and "has not allowed affiliate stores" in body(response)
     assert "Zoho API Client Secret" not in body(response)
