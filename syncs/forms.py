@@ -4,9 +4,9 @@ from dataclasses import dataclass, field
 
 from django import forms
 
-from syncs.mapping import STORE_FIELD_KINDS, Mapping
+from syncs.mapping import STORE_FIELD_KINDS, TEXT, Mapping
 from syncs.models import FieldMapping, SyncSettings
-from syncs.validation import FieldSpec, validate_mappings
+from syncs.validation import TEXT_TYPES, FieldSpec, validate_mappings
 
 Option = SyncSettings.SyncOption
 
@@ -90,6 +90,7 @@ FIXES = {
     "UNKNOWN_STORE_FIELD": "Pick one of the listed customer data fields.",
     "MANDATORY_NOT_MAPPED": "Click Add new field and map a customer field to it.",
 }
+KIND_WORDS = {"integer": "a whole number", "number": "a number", "boolean": "a yes/no value"}
 
 
 @dataclass
@@ -147,6 +148,13 @@ def validate_rows(module: str, rows: list[Row], specs: dict[str, FieldSpec], las
             for row in matching:
                 if text not in row.errors:
                     row.errors.append(text)
+    for row in filled:
+        spec, kind = specs.get(row.zoho_field), STORE_FIELD_KINDS.get(row.store_field)
+        if spec and kind and kind != TEXT and spec.data_type in TEXT_TYPES and row.transform in ("", "not"):
+            # Zoho refuses a JSON number or true/false in a text field (INVALID_DATA, expected string).
+            row.errors.append(f"{row.store_field} holds {KIND_WORDS.get(kind, kind)} but {row.zoho_field} is a "
+                              f"{spec.data_type} field in Zoho, which only takes text: choose “As text” under "
+                              "Adjust value.")
     return general
 
 

@@ -82,7 +82,7 @@ def store_rows(user, stores) -> list[dict]:
     ]
 
 
-def card(user, connection: ZohoConnection, watched: set) -> Card:
+def card(user, connection: ZohoConnection, watched: dict) -> Card:
     sync_settings = access.settings_or_none(connection)
     runs = list(sync_settings.runs.filter(dry_run=False)[:RECENT_RUNS]) if sync_settings else []
     latest = runs[0] if runs else None
@@ -96,7 +96,9 @@ def card(user, connection: ZohoConnection, watched: set) -> Card:
     result.open_errors = list(errors[:INBOX_PREVIEW])
     result.open_error_count = errors.count()
     result.stores = store_rows(user, included_stores(sync_settings))
-    result.watch = connection.pk in watched or any(run.is_active for run in runs)
+    # Follow a run that was started but has not shown up yet (queued for the worker), or one still running.
+    waiting = str(connection.pk) in watched and watched[str(connection.pk)] == (latest.pk if latest else 0)
+    result.watch = waiting or any(run.is_active for run in runs)
     return result
 
 
@@ -111,7 +113,7 @@ def store_statuses(user) -> list[dict]:
 
 def home(request):
     user = request.user
-    watched = set(request.session.pop(WATCH_SESSION_KEY, []))
+    watched = request.session.pop(WATCH_SESSION_KEY, {})
     connections = connections_for(user).select_related("api_client").order_by("owner_id", "name")
     context = {
         "cards": [card(user, connection, watched) for connection in connections],
@@ -123,6 +125,8 @@ def home(request):
     return render(request, "syncs/dashboard.html", context)
 
 
-def watch(request, connection: ZohoConnection) -> None:
-    """After "Sync now" or "Save": the dashboard polls this connection until the queued run shows up."""
-    request.session[WATCH_SESSION_KEY] = sorted(set(request.session.get(WATCH_SESSION_KEY, [])) | {connection.pk})
+def watch(request, connection: ZohoConnection, latest_before: SyncRun | None) -> None:
+    """After "Sync now" or "Save": the dashboard polls this connection until a run newer than `latest_before`
+    shows up (at once when the worker already ran it)."""
+    request.session[WATCH_SESSION_KEY] = {**request.session.get(WATCH_SESSION_KEY, {}),
+                                          str(connection.pk): latest_before.pk if latest_before else 0}

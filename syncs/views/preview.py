@@ -57,9 +57,10 @@ def save(request, pk):
     if not sync_settings.modules:
         messages.error(request, "Tick Sync Contacts and/or Sync Leads under Record Mapping first.")
         return redirect(access.wizard_url(connection, "record-mapping"))
+    before = services.latest_run(sync_settings)
     services.save_settings(sync_settings)
     services.start_sync(sync_settings)
-    watch(request, connection)
+    watch(request, connection, before)
     messages.success(request, f"Saved. The first sync of {connection} has started; after it, customers whose "
                               f"mapped fields changed are sent every {sync_settings.interval_minutes} minutes.")
     return redirect("home")

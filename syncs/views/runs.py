@@ -40,7 +40,8 @@ def sync_now(request, pk):
         messages.error(request, "Nothing to sync yet: choose a sync option, map the fields and click Save on the "
                                 "Zoho CRM Integration page first.")
         return redirect("home")
+    before = services.latest_run(sync_settings)
     services.start_sync(sync_settings)
-    watch(request, connection)
+    watch(request, connection, before)
     messages.success(request, f"Sync of {connection} started. This page updates when it finishes.")
     return redirect("home")

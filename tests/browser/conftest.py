@@ -36,6 +36,7 @@ def browser():
 def page(browser, live_server, settings):
     settings.SITE_URL = live_server.url
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
@@ -48,8 +49,9 @@ def screenshot(page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def take(name: str):
-        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+        page.screenshot(path=take.path(name), full_page=True)
 
+    take.path = lambda name: SCREENSHOTS / f"{name}.png"  # for other tabs (e.g. Zoho's console)
     return take
 
 
@@ -58,3 +60,21 @@ def log_in(page, username, password):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+def live_shop(live_server, slug, customers=24, **fields):
+    """A sandbox WooCommerce shop with deterministic customers, and the app's Store reading it over the live
+    server (as a real shop would be read)."""
+    from integrations.stores.models import Store
+    from integrations.stores.sources import get_source
+    from tests.fixtures.store_sandbox import make_sandbox_store
+
+    name = fields.pop("name", slug.replace("-", " ").title())
+    shop = make_sandbox_store("woocommerce", slug, customers=customers, seed=slug, name=name)
+    store = Store(name=name, kind=Store.Kind.WOOCOMMERCE, base_url=f"{live_server.url}/sandbox/woocommerce/{slug}",
+                  **fields)
+    store.set_credentials({"consumer_key": shop.consumer_key, "consumer_secret": shop.consumer_secret})
+    store.ensure_webhook_secret()
+    store.save()
+    store.record_check(get_source(store).check())
+    return store

@@ -73,10 +73,14 @@ def test_ok_saves_the_rows_in_order_and_returns_to_the_wizard(admin_client, sync
 @pytest.mark.parametrize(("extra", "expected"), [
     (("firstname", "Last_Name", ""), "Last_Name is mapped twice. Each Zoho field can be filled from one store field"),
     (("city", "Created_Time", ""), "Created_Time is read-only in Zoho. Zoho fills this field itself"),
-    (("newsletter", "Mailing_Zip", ""), None),  # yes/no into text is fine
+    (("newsletter", "Mailing_Zip", "text"), None),  # yes/no as text is fine
     (("company", "Email_Opt_Out", ""), "company (text) does not fit Email_Opt_Out (boolean). Pick a Zoho field of"),
     (("city", "No_Such_Field", ""), "Contacts has no field No_Such_Field. It may have been deleted or renamed"),
     (("city", "", ""), "Choose both the customer data and the Zoho field, or delete the row."),
+    (("order_count", "Description", ""), "order_count holds a whole number but Description is a textarea field in "
+                                         "Zoho, which only takes text: choose “As text” under Adjust value."),
+    (("newsletter", "Mailing_Street", "not"), "newsletter holds a yes/no value but Mailing_Street"),
+    (("order_count", "Description", "truncate"), None),  # cut to length: sent as text
 ])
 def test_invalid_rows_are_explained_inline_and_nothing_is_saved(admin_client, sync_settings, extra, expected):
     response = admin_client.post(url(sync_settings), {**rows(*VALID, extra), "action": "ok"})
