@@ -137,7 +137,8 @@ def validate_rows(module: str, rows: list[Row], specs: dict[str, FieldSpec], las
     mappings = [Mapping(r.store_field, r.zoho_field, r.transform) for r in filled]
     for problem in validate_mappings(module, mappings, specs, last_name_fallback):
         text = f"{problem.message} {FIXES.get(problem.code, '')}".strip()
-        matching = [r for r in filled if r.zoho_field == problem.field]
+        matching = [r for r in filled if r.zoho_field == problem.field
+                    and not (problem.code == "EMAIL_IS_THE_KEY" and r.store_field == "email")]
         if problem.code == "MANDATORY_NOT_MAPPED":
             general.append(f"{problem.field} is required by Zoho and no row fills it. {FIXES[problem.code]}")
         elif not matching:

@@ -95,6 +95,13 @@ def test_invalid_rows_are_explained_inline_and_nothing_is_saved(admin_client, sy
     assert FieldMapping.objects.filter(settings=sync_settings, module="Contacts").count() == 9
 
 
+def test_email_from_another_field_is_explained_on_that_row_only(admin_client, sync_settings):
+    response = admin_client.post(url(sync_settings), {**rows(("firstname", "Email", ""), *VALID[1:]), "action": "ok"})
+    page = body(response)
+    assert response.status_code == 400 and page.count("Email is the match key: map it from email.") == 1
+    assert 'id="row-1-errors"' in page and 'id="row-2-errors"' not in page
+
+
 def test_a_missing_mandatory_field_is_explained(admin_client, sync_settings):
     sync_settings.last_name_fallback = ""
     sync_settings.save()
