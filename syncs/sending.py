@@ -20,7 +20,7 @@ from syncs.mapping import build_payload, mappings_by_module
 from syncs.merge import merge, route
 from syncs.models import CONTACTS, LEADS, PERSON_MODULES, CustomerSnapshot, RecordError, SyncedRecord, SyncSettings
 from syncs.selection import included_stores
-from syncs.validation import field_specs, validate_mappings, validate_record
+from syncs.validation import field_specs, fit_to_field_types, validate_mappings, validate_record
 
 CHUNK = 100
 BATCH = 100
@@ -100,8 +100,7 @@ class Sender:
             ctx.count("skipped")
             return True
         record = records.get((module, email))
-        payload = build_payload(person, self.mappings.get(module, []), self.lengths(module),
-                                settings.last_name_fallback)
+        payload = self.payload_for(person, module)
         digest = payload_hash(module, payload)
         if record and record.status == Status.DELETED_IN_ZOHO and not ctx.full:
             if settings.deleted_in_zoho_policy == SyncSettings.DeletedInZoho.SKIP:
@@ -253,8 +252,7 @@ class Sender:
             if len(self.deletes[record.module]) >= BATCH:
                 self.flush_deletes(record.module)
             return False
-        payload = build_payload(person, self.mappings.get(record.module, []), self.lengths(record.module),
-                                settings.last_name_fallback)
+        payload = self.payload_for(person, record.module)
         payload[settings.deleted_in_store_field] = settings.deleted_in_store_value
         digest = payload_hash(record.module, payload)
         if record.payload_hash == digest and not ctx.full:
@@ -311,6 +309,11 @@ class Sender:
                     hint="Fix the mapping, then sync again.")
             self.specs[module] = specs
         return self.specs[module]
+
+    def payload_for(self, person: dict, module: str) -> dict:
+        payload = build_payload(person, self.mappings.get(module, []), self.lengths(module),
+                                self.settings.last_name_fallback)
+        return fit_to_field_types(payload, self.specs_for(module))
 
     def lengths(self, module: str) -> dict[str, int]:
         """Field lengths, only needed (and only fetched) when a mapping truncates."""

@@ -7,6 +7,7 @@ record Zoho would refuse goes to the error inbox without spending a call.
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from syncs.mapping import BOOLEAN, INTEGER, NUMBER, STORE_FIELD_KINDS, TEXT, Mapping
 
@@ -98,6 +99,22 @@ def validate_mappings(module: str, mappings: list[Mapping], specs: dict[str, Fie
         if spec.mandatory and spec.api_name not in seen and not (spec.api_name == "Last_Name" and last_name_fallback):
             problems.append(Problem("MANDATORY_NOT_MAPPED", spec.api_name, f"{spec.api_name} is required by Zoho."))
     return problems
+
+
+def fit_to_field_types(payload: dict, specs: dict[str, FieldSpec]) -> dict:
+    """Numbers and yes/no values mapped into Zoho text fields are sent as text: Zoho refuses a JSON number
+    or boolean in a text field (INVALID_DATA, "expected a string")."""
+    for name, value in payload.items():
+        spec = specs.get(name)
+        if spec and spec.data_type in TEXT_TYPES and isinstance(value, bool | int | float):
+            payload[name] = _as_text(value)
+    return payload
+
+
+def _as_text(value: bool | int | float) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return format(Decimal(str(value)).normalize(), "f")  # 1234.50 → "1234.5", 100.0 → "100", never 1E+2
 
 
 def validate_record(payload: dict, specs: dict[str, FieldSpec]) -> Problem | None:

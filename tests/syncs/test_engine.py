@@ -104,6 +104,17 @@ def test_it_sums_shared_buyers_across_stores(zoho_sandbox, shops, main):
     assert person["order_count"] == sum(counts) and len(counts) == 2
 
 
+def test_it_sends_numbers_and_yes_no_values_into_text_fields_as_text(zoho_sandbox, shops, main):
+    # Mapped in the admin without the "As text" transform: Zoho refuses a JSON number in a text field.
+    main.mappings.create(module=CONTACTS, position=98, store_field="order_count", zoho_field="Description")
+    main.mappings.create(module=CONTACTS, position=99, store_field="newsletter", zoho_field="Department")
+    run = sync(main)
+    assert run.status == "succeeded" and run.failed == 8  # only the invalid emails
+    zoho = next(r for r in zoho_sandbox.records(CONTACTS) if r["Email"] == "shared.buyer1@example.com")
+    assert zoho["Description"].isdigit() and int(zoho["Description"]) > 0
+    assert zoho["Department"] in ("true", "false")
+
+
 def test_it_makes_no_zoho_call_when_nothing_changed(zoho_sandbox, shops, main):
     sync(main)
     before = len(zoho_sandbox.calls())

@@ -5,7 +5,7 @@ import pytest
 
 from syncs.mapping import Mapping, default_mappings
 from syncs.models import CONTACTS, LEADS
-from syncs.validation import field_specs, validate_mappings, validate_record
+from syncs.validation import field_specs, fit_to_field_types, validate_mappings, validate_record
 
 # Zoho's stock field metadata, as the sandbox serves it (compiled from Zoho's documentation).
 STOCK_FIELDS = Path(__file__).resolve().parents[2] / "integrations/sandbox/zoho/data/standard_fields.json"
@@ -84,3 +84,10 @@ def test_it_passes_a_good_record():
 def test_it_validates_the_defaults_against_a_stock_org(module):
     specs = field_specs(json.loads(STOCK_FIELDS.read_text())["modules"][module])
     assert validate_mappings(module, default_mappings(module), specs) == []
+
+
+def test_it_turns_numbers_and_booleans_into_text_for_text_fields_only():
+    payload = {"First_Name": 1234.5, "Phone": 100.0, "Mailing_Country": True, "Orders": 3, "Email_Opt_Out": False}
+    assert fit_to_field_types(payload, SPECS) == {
+        "First_Name": "1234.5", "Phone": "100", "Mailing_Country": "true", "Orders": 3, "Email_Opt_Out": False,
+    }
