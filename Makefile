@@ -33,14 +33,15 @@ migrate: $(VENV)/.runtime .env
 demo: migrate
 	$(PY) manage.py demo
 
-## Set up on first run, then serve the web app and the django-q2 worker until Ctrl-C.
+## Set up on first run, serve the web app and the django-q2 worker until Ctrl-C; once the app answers,
+## connect the sandbox Zoho org (demo --connect) so the first sync starts by itself.
 run: demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Zoho Store Sync: http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the worker)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py qcluster & \
-	$(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 8 --timeout 120 \
-		--access-logfile - & \
+	$(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 8 --timeout 120 & \
+	( $(PY) -m scripts.wait_for_health http://$(HOST):$(PORT)/healthz && $(PY) manage.py demo --connect ) & \
 	wait
 
 lint: $(VENV)/.dev
