@@ -44,7 +44,8 @@ def setup(stdout, **options):
                      + (" (created)" if data.get("created") else ""))
     stdout.write(f"Stores: “{my_store.name}” (my store) and “{partner_store.name}” (affiliate of {PARTNER}); "
                  f"WooCommerce webhooks deliver to {my_store.webhook_url}")
-    stdout.write(f"Affiliate login: {PARTNER} / {password if created else '(the password you set)'}")
+    shown = password if partner.check_password(password) else "(the password you set)"
+    stdout.write(f"Affiliate login: {PARTNER} / {shown}")
     stdout.write(f"Start at {settings.SITE_URL}/stores/ (Test connection), and {settings.SITE_URL}/sandbox/stores/ "
                  "to create or change orders and watch the webhooks arrive.")
 

@@ -29,3 +29,19 @@ def test_it_leaves_a_ready_to_paste_grant_token_when_no_server_answers(http):
     assert sync_settings.enabled and sync_settings.connection.status != "connected"
     assert "--grant-token" in out.getvalue() and "make run" in out.getvalue()
     assert token_endpoint.call_count == 1
+
+
+def test_the_command_prints_the_demo_logins_on_every_run_until_changed():
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    for _ in range(2):
+        out = io.StringIO()
+        call_command("demo", stdout=out)
+        assert "admin / zoho-demo" in out.getvalue() and "partner / partner-demo" in out.getvalue()
+    admin = get_user_model().objects.get(username="admin")
+    admin.set_password("changed-by-the-owner")
+    admin.save()
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    assert "zoho-demo" not in out.getvalue() and "admin / (the password you set)" in out.getvalue()

@@ -41,5 +41,5 @@ class Command(BaseCommand):
             import_module(step).setup(self.stdout, **options)
         self.stdout.write(
             f"\nDemo ready. Log in at {settings.SITE_URL}/accounts/login/ as "
-            f"{DEMO_ADMIN} / {password if created else '(the password you set)'}"
+            f"{DEMO_ADMIN} / {password if admin.check_password(password) else '(the password you set)'}"
         )
