@@ -38,7 +38,7 @@ class Command(BaseCommand):
             admin.set_password(password)
             admin.save()
         for step in DEMO_STEPS:
-            import_module(step).setup(self.stdout, **options)
+            import_module(step).setup(self.stdout, connect=options["connect"])
         self.stdout.write(
             f"\nDemo ready. Log in at {settings.SITE_URL}/accounts/login/ as "
             f"{DEMO_ADMIN} / {password if admin.check_password(password) else '(the password you set)'}"
