@@ -28,11 +28,12 @@ from integrations.stores.sources.base import (
     Source,
     join_name,
     parse_datetime_utc,
+    parse_record,
     text,
     to_decimal,
 )
 from integrations.stores.sources.countries import country_name
-from integrations.stores.sources.errors import SourceError
+from integrations.stores.sources.errors import InvalidRecord, SourceError
 from integrations.stores.sources.http import StoreHTTP
 
 API = "/wp-json/wc/v3"
@@ -151,7 +152,7 @@ class WooCommerceSource(Source):
         data = self._customer_json(int(source_id))
         if data is None:
             return None
-        return self._registered_customer(data, self._rollup_for(data))
+        return parse_record(self.label, lambda d: self._registered_customer(d, self._rollup_for(d)), data)
 
     def orders(self, since: datetime | None = None) -> Iterator[Order]:
         params = {"orderby": "modified", "order": "asc"}
@@ -168,9 +169,14 @@ class WooCommerceSource(Source):
         params = {"role": self.customer_role, "orderby": "id", "order": "asc"}
         for page in self._pages("/customers", params):
             for data in page:
-                if since is not None and _profile_changed_at(data) < since:
-                    continue
-                yield self._registered_customer(data, self._rollup_for(data))
+                customer = self.parse_or_skip(self._registered_if_changed, data, since)
+                if customer is not None:
+                    yield customer
+
+    def _registered_if_changed(self, data: dict, since) -> Customer | None:
+        if since is not None and _profile_changed_at(data) < since:
+            return None
+        return self._registered_customer(data, self._rollup_for(data))
 
     def _rollup_for(self, customer_json: dict) -> Rollup:
         if not customer_json.get("is_paying_customer"):
@@ -202,11 +208,11 @@ class WooCommerceSource(Source):
         for page in self._pages("/orders", {**params, "status": "any"}):
             by_buyer: dict[str, list[dict]] = {}  # per page only: bounded by the page size
             for order in page:
-                key = _buyer_key(order)
+                key = _buyer_key(order) if isinstance(order, dict) else None
                 if key is not None:
                     by_buyer.setdefault(key, []).append(order)
             for key, page_orders in by_buyer.items():
-                customer = self._buyer_if_canonical(key, page_orders, since)
+                customer = self.parse_or_skip(self._buyer_if_canonical, key, page_orders, since)
                 if customer is not None:
                     yield customer
 
@@ -299,7 +305,10 @@ class WooCommerceSource(Source):
     def order_from_json(self, data: dict) -> Order:
         """An order as WooCommerce sends it (REST list item or webhook body)."""
         if not isinstance(data, dict) or "id" not in data:
-            raise SourceError("The order body has no id: not a WooCommerce order.", permanent=True)
+            raise InvalidRecord("The order body has no id: not a WooCommerce order.")
+        return parse_record(self.label, self._order_from_json, data)
+
+    def _order_from_json(self, data: dict) -> Order:
         customer_id = data.get("customer_id") or 0
         paid = _is_paid(data)
         billing = data.get("billing") or {}
@@ -347,8 +356,8 @@ class WooCommerceSource(Source):
     def customer_from_json(self, data: dict) -> Customer:
         """A customer as WooCommerce sends it (webhook body); rollups are not read (they need HTTP)."""
         if not isinstance(data, dict) or "id" not in data:
-            raise SourceError("The customer body has no id: not a WooCommerce customer.", permanent=True)
-        return self._registered_customer(data, Rollup())
+            raise InvalidRecord("The customer body has no id: not a WooCommerce customer.")
+        return parse_record(self.label, self._registered_customer, data, Rollup())
 
 
 # Webhook events (parsers for the sync engine)
@@ -367,8 +376,8 @@ def customer_from_event(event) -> Customer:
 def _event_json(event) -> dict:
     try:
         return json.loads(event.body)
-    except ValueError:
-        raise SourceError("The stored webhook body is not JSON.", permanent=True)
+    except (ValueError, RecursionError):
+        raise InvalidRecord("The stored webhook body is not JSON.")
 
 
 # Errors
