@@ -209,6 +209,20 @@ def parse_record(label: str, parse, data, *args):
         )
 
 
+MAX_STEP_BACKS = 20  # a store deleting faster than we read gets read with (harmless) repeats, not forever
+
+
+def shift_back(page: int, total: int | None, now_total: int | None, page_size: int, step_backs: int):
+    """Offset paging over a list that shrank while it was read: (page to read, total, whether to re-read).
+
+    When the list's total went down by d since the previous page, up to d items moved from this page onto
+    pages already read; re-reading from ceil(d / page_size) pages back covers them."""
+    if total is None or now_total is None or now_total >= total or page == 1 or step_backs >= MAX_STEP_BACKS:
+        return page, now_total if now_total is not None else total, False
+    back = -(-(total - now_total) // page_size)
+    return max(1, page - back), now_total, True
+
+
 def parse_datetime_utc(value) -> datetime | None:
     """An ISO-8601 or "YYYY-MM-DD HH:MM:SS" string as an aware UTC datetime (naive values are UTC)."""
     if not value:

@@ -27,6 +27,7 @@ from integrations.stores.sources.base import (
     join_name,
     parse_datetime_utc,
     parse_record,
+    shift_back,
     text,
     to_decimal,
 )
@@ -116,12 +117,19 @@ class MagentoSource(Source):
             )
 
     def _search(self, path: str, filters, sort, fields=None) -> Iterator[list[dict]]:
-        """Each page's items; stops on total_count (never on an empty or repeated page)."""
-        page = 1
+        """Each page's items; stops on total_count (never on an empty or repeated page). When total_count
+        shrank while we read (deletions), the pages already read are read again from where items moved."""
+        page, total, step_backs = 1, None, 0
         while True:
             body = self._get(path, search_params(filters, sort, self.page_size, page, fields))
+            if not isinstance(body, dict):
+                raise SourceError(f"Magento returned an unexpected body for /rest/V1{path} (not an object).")
             items = body.get("items") or []
-            total = int(body.get("total_count") or 0)
+            now_total = _int(body.get("total_count")) or 0
+            page, total, stepped = shift_back(page, total, now_total, self.page_size, step_backs)
+            if stepped:
+                step_backs += 1
+                continue
             if items:
                 yield items
             if not items or page * self.page_size >= total:
@@ -150,7 +158,9 @@ class MagentoSource(Source):
         filters = self._website_filter()
         if since is not None:
             filters = [*filters, [("updated_at", magento_time(since), "gteq")]]
-        sort = [("updated_at", "ASC"), ("entity_id", "ASC")]
+        # By id, which never changes: sorted by updated_at, a customer changed while we read would jump to the
+        # end and shift everyone after it back onto a page already read (and be skipped).
+        sort = [("entity_id", "ASC")]
         for page in self._search("/customers/search", filters, sort):
             page = [c for c in page if not isinstance(c, dict) or _changed_since(c, since)]
             rollups = self._rollups([c["id"] for c in page if isinstance(c, dict) and _is_id(c.get("id"))])
@@ -293,6 +303,13 @@ def _rollups(orders) -> dict[int, Rollup]:
             if created and (entry[2] is None or created > entry[2]):
                 entry[2] = created
     return {cid: Rollup(*entry) for cid, entry in counts.items()}
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _is_id(value) -> bool:

@@ -29,6 +29,7 @@ from integrations.stores.sources.base import (
     join_name,
     parse_datetime_utc,
     parse_record,
+    shift_back,
     text,
     to_decimal,
 )
@@ -98,12 +99,21 @@ class WooCommerceSource(Source):
             )
 
     def _pages(self, path: str, params: dict) -> Iterator[list[dict]]:
-        """Each page's items, requesting the next page only when asked for it."""
-        page = 1
+        """Each page's items, requesting the next page only when asked for it.
+
+        Pages are offsets: when items were deleted while we read (X-WP-Total shrank), later items moved
+        onto pages already read, so we step back as many pages as needed and read them again (an item met
+        twice is harmless; one skipped would be lost)."""
+        page, total, step_backs = 1, None, 0
         while True:
             items, response = self._get(path, {**params, "per_page": self.page_size, "page": page})
             if not isinstance(items, list):
                 raise SourceError(f"WooCommerce returned an unexpected body for {API + path} (not a list).")
+            now_total = _int(response.headers.get("X-WP-Total"))
+            page, total, stepped = shift_back(page, total, now_total, self.page_size, step_backs)
+            if stepped:
+                step_backs += 1
+                continue
             if items:
                 yield items
             total_pages = _int(response.headers.get("X-WP-TotalPages"))
