@@ -178,10 +178,15 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool(
     "BEHIND_HTTPS_PROXY", default=False
 ) else None
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Plain-http requests are redirected to https outside DEBUG (behind a TLS proxy set BEHIND_HTTPS_PROXY=True, or
+# the proxy's own http→https redirect and SECURE_SSL_REDIRECT=False). Never redirected: the health probe, and the
+# webhook receiver, because WooCommerce counts a 301/302 as delivered and would silently lose the event.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^webhooks/"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = False
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Alerts (re-authorization needed, failing syncs) go to staff users by email when configured.
 EMAIL_BACKEND = env(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db import DatabaseError, connections
 from django.utils import timezone
 
 from integrations.stores.sources.errors import SourceError
@@ -25,6 +26,10 @@ from syncs.sending import REPORT_SAMPLES, Sender
 
 logger = logging.getLogger(__name__)
 Phase = SyncRun.Phase
+DATABASE_ATTEMPTS = 5  # 1 + 2 + 4 + 8 s of waiting while the database comes back
+DATABASE_RETRY_SECONDS = 60
+DATABASE_LOST = ("The database was unavailable during this run; nothing unconfirmed was marked synced, and the "
+                 "next run (in about a minute) continues where this one stopped.")
 
 
 class ClaimLost(Exception):
@@ -134,12 +139,35 @@ def run_sync(sync_settings: SyncSettings, trigger: str = SyncRun.Trigger.MANUAL,
         summary = f"A store could not be read: {exc.message}"
     except ClaimLost as exc:
         summary = str(exc)
+    except DatabaseError as exc:
+        logger.warning("Sync run %s of connection %s lost the database: %s", run.pk, sync_settings.connection_id,
+                       type(exc).__name__)
+        summary = DATABASE_LOST
+        retry_after = DATABASE_RETRY_SECONDS
     except Exception as exc:
         logger.exception("Sync run %s of connection %s crashed", run.pk, sync_settings.connection_id)
         summary = f"Unexpected error: {type(exc).__name__}."
-    finish(ctx, status, summary, retry_after)
-    claims.release(sync_settings.pk, owner)
+    def close():
+        finish(ctx, status, summary, retry_after)
+        claims.release(sync_settings.pk, owner)
+
+    with_database_retries(close, ctx.hooks.sleep)
     return run
+
+
+def with_database_retries(action, sleep, attempts: int = DATABASE_ATTEMPTS):
+    """Run `action`, retrying while the database is briefly unavailable (a failover, a restart). If it stays
+    down, the error propagates: the task fails, and the tick closes the run once its heartbeat is stale."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except DatabaseError:
+            if attempt + 1 == attempts:
+                raise
+            for connection in connections.all(initialized_only=True):
+                if not connection.in_atomic_block:  # a broken connection is reopened by the next query
+                    connection.close_if_unusable_or_obsolete()
+            sleep(2**attempt)
 
 
 def execute(ctx: RunContext) -> None:

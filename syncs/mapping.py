@@ -4,6 +4,7 @@ merged person into a Zoho payload.
 Validation against Zoho's live field metadata lives in `syncs.validation`.
 """
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -132,7 +133,8 @@ def apply_transform(value, transform: str, length: int | None = None):
 def json_value(value):
     """Values as Zoho's JSON wants them: numbers as numbers, empty strings as null (which clears a field)."""
     if isinstance(value, Decimal):
-        return float(value)
+        number = float(value)
+        return number if math.isfinite(number) else None  # JSON has no NaN or Infinity
     if isinstance(value, str):
         value = value.strip()
         return value or None
@@ -143,9 +145,10 @@ def to_number(value):
     if value in (None, ""):
         return 0
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except InvalidOperation:
         return 0
+    return number if number.is_finite() else 0
 
 
 def build_payload(person: dict, mappings: list[Mapping], lengths: dict[str, int] | None = None,

@@ -15,6 +15,7 @@ from syncs.validation import EMAIL_RE
 
 STAGE_BUFFER = 500
 INVALID_EMAIL = "INVALID_EMAIL"
+INVALID_RECORD = "INVALID_RECORD"
 
 
 def read_stores(ctx) -> None:
@@ -35,11 +36,13 @@ def read_store(ctx, store, checkpoint, since) -> None:
             newest = customer.updated_at
         if len(buffer) >= STAGE_BUFFER:
             stage(ctx, store, buffer)
+            report_rejected(ctx, store, source.take_rejected())
             buffer = []
             if source.is_sorted and not ctx.dry_run:
                 _advance(checkpoint, newest, signpost)
             ctx.beat()
     stage(ctx, store, buffer)
+    report_rejected(ctx, store, source.take_rejected())
     if not ctx.dry_run:
         _advance(checkpoint, newest, signpost)
 
@@ -82,6 +85,26 @@ def stage(ctx, store, customers) -> None:
         update_conflicts=True,
         unique_fields=["settings", "store", "email"],
         update_fields=["source_id", "data", "updated_at", "dirty", "staged_at"],
+    )
+
+
+def report_rejected(ctx, store, rejected) -> None:
+    """Records the store sent malformed (source.InvalidRecord) go to the inbox, once while open."""
+    if not rejected:
+        return
+    ctx.count("failed", len(rejected))
+    ctx.sample("invalid", *({"email": "", "field": "", "message": r.message} for r in rejected))
+    if ctx.dry_run:
+        return
+    keys = {f"{store.name} record {r.source_id or '?'}"[:254]: r for r in rejected}
+    already = set(RecordError.objects.filter(
+        settings=ctx.settings, key__in=list(keys), code=INVALID_RECORD,
+        status__in=(RecordError.Status.OPEN, RecordError.Status.IGNORED),
+    ).values_list("key", flat=True))
+    RecordError.objects.bulk_create(
+        RecordError(settings=ctx.settings, run=ctx.run, module="", key=key, code=INVALID_RECORD,
+                    message=r.message, payload={"store": store.name, "source_id": r.source_id})
+        for key, r in keys.items() if key not in already
     )
 
 

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -326,6 +327,10 @@ class Sender:
     def write(self, outcome: "Outcome") -> None:
         if self.ctx.dry_run:
             return
+        with transaction.atomic():  # all of a batch's outcome or none of it (a lost database mid-write)
+            self._write(outcome)
+
+    def _write(self, outcome: "Outcome") -> None:
         write_records(outcome.records)
         keys = {(e.module, e.key) for e in outcome.errors} | {(r.module, r.key) for r in outcome.records}
         if keys:

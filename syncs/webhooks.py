@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from integrations.stores.models import Store, claim_pending_events
 from integrations.stores.sources import get_source
-from integrations.stores.sources.errors import SourceError
+from integrations.stores.sources.errors import InvalidRecord, SourceError
 from integrations.stores.sources.woocommerce import customer_from_event, order_from_event
 from integrations.zoho.errors import ZohoError
 from syncs import claims
@@ -82,16 +82,23 @@ def process_store_events(store_id: int, hooks: Hooks | None = None) -> dict:
 
 
 def process_events(ctx, store, events) -> tuple[str, str]:
-    orders, customers = [], []
+    orders, customers, readable = [], [], []
     try:
         source = get_source(store)
         for event in events:
-            if event.resource == "order":
-                order = order_from_event(event)
-                orders.append((event, order))
-                customers.append(_full_customer(source, order.customer))
-            else:
-                customers.append(_full_customer(source, customer_from_event(event)))
+            try:
+                if event.resource == "order":
+                    order = order_from_event(event)
+                    orders.append((event, order))
+                    customers.append(_full_customer(source, order.customer))
+                else:
+                    customers.append(_full_customer(source, customer_from_event(event)))
+            except InvalidRecord as exc:  # one malformed (though signed) event never blocks the others
+                event.mark_failed(exc.message, retry=False)
+                ctx.count("failed")
+                continue
+            readable.append(event)
+        events = readable
         stage(ctx, store, [c for c in customers if c is not None])
         Sender(ctx).run()
         send_deals(ctx, store, orders)

@@ -30,6 +30,7 @@ MAX_BODY_BYTES = 1024 * 1024  # 1 MiB: an order with hundreds of lines is far be
 ACCEPTED_TOPICS = frozenset({"order.created", "order.updated", "customer.created", "customer.updated"})
 PING_BODY = re.compile(rb"\Awebhook_id=\d+\Z")
 PROCESS_TASK = "syncs.tasks.process_webhook_events"
+RESOURCE_ID_MAX = 64  # WebhookEvent.resource_id
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -79,9 +80,9 @@ def woocommerce_webhook(request, public_id):
         return _answer(200, "Topic ignored.")
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         return _answer(400, "Body is not JSON.")
-    if not isinstance(payload, dict) or not payload.get("id"):
+    if not isinstance(payload, dict) or not _is_resource_id(payload.get("id")):
         return _answer(400, "Body has no resource id.")
 
     resource = topic.split(".")[0]
@@ -103,6 +104,13 @@ def woocommerce_webhook(request, public_id):
         transaction.on_commit(lambda: async_task(PROCESS_TASK, store.pk))
         return _answer(200, "Stored.")
     return _answer(200, "Already received.")
+
+
+def _is_resource_id(value) -> bool:
+    """A WooCommerce id: a positive number (or numeric text) short enough for the events table."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return False
+    return bool(value) and len(str(value)) <= RESOURCE_ID_MAX
 
 
 def store_event(store, *, topic, resource, resource_id, modified_at, body, delivery_id="") -> tuple[WebhookEvent, bool]:

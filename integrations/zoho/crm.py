@@ -251,18 +251,20 @@ class ZohoCRM:
                 token = tokens.refresh_access_token(connection, stale_token=token, sleep=self.sleep)
                 refreshed = True
                 continue
-            if status == 429 or status >= 500:
+            garbled = status < 300 and not isinstance(doc, dict)  # an HTML error page, a truncated body
+            if status == 429 or status >= 500 or garbled:
                 retry_after = transport.retry_after_seconds(response)
                 if attempt + 1 >= self.backoff.attempts:
+                    if garbled:  # ambiguous (a write may have happened): the next run resends, by email
+                        raise TransientError(f"Zoho sent an unreadable response to {method} {path} repeatedly "
+                                             f"(HTTP {status}, {_content_type(response)}).",
+                                             code="unexpected_response", status=status)
                     raise _retry_exhausted(status, code, retry_after)
                 self.backoff.wait(attempt, retry_after)
                 attempt += 1
                 continue
             if status < 300 or (per_record and status == 400 and isinstance(doc, dict)
                                 and isinstance(doc.get("data"), list)):
-                if not isinstance(doc, dict):
-                    raise ZohoError(f"Zoho sent an unexpected response to {method} {path}.",
-                                    code="unexpected_response", status=status)
                 return doc
             raise self._request_error(status, code, doc, path)
 
@@ -287,6 +289,10 @@ class ZohoCRM:
             return ConfigurationError(text, code=code, status=status,
                                       hint="The API domain does not match the org's data center.")
         return ConfigurationError(text, code=code, status=status)
+
+
+def _content_type(response) -> str:
+    return (response.headers.get("Content-Type") or "no content type").split(";")[0][:60]
 
 
 def _json(response):

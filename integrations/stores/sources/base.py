@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from integrations.stores.sources.errors import InvalidRecord, SourceError
+
 # DecoNetwork's mappable customer fields, in the order of its guide.
 MAPPABLE_FIELDS = (
     "company",
@@ -127,6 +129,21 @@ class Source(ABC):
 
     def __init__(self, store):
         self.store = store
+        #: Records skipped by `parse_or_skip` since the last `take_rejected()` (bounded by the page size).
+        self.rejected: list[InvalidRecord] = []
+
+    def parse_or_skip(self, parse, data, *args):
+        """`parse(data, *args)`, or None when the record is malformed: it is kept in `rejected` for the
+        engine to report, and the stream goes on."""
+        try:
+            return parse_record(self.label, parse, data, *args)
+        except InvalidRecord as exc:
+            self.rejected.append(exc)
+            return None
+
+    def take_rejected(self) -> list[InvalidRecord]:
+        rejected, self.rejected = self.rejected, []
+        return rejected
 
     @abstractmethod
     def check(self) -> CheckResult:
@@ -155,14 +172,55 @@ class Source(ABC):
         return (self.store.base_url or "").rstrip("/")
 
     def safe_check(self, probe) -> CheckResult:
-        from integrations.stores.sources.errors import SourceError
-
         try:
             return CheckResult(True, probe())
         except SourceError as exc:
             return CheckResult(False, exc.message)
         except Exception as exc:  # noqa: BLE001 — check() never raises; say what broke
             return CheckResult(False, f"Unexpected error: {type(exc).__name__}: {exc}")
+
+
+PARSE_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError, ArithmeticError)
+
+
+def record_id(data) -> str:
+    """The id of a raw store record, for messages ("" when there is none)."""
+    value = data.get("id", data.get("entity_id", "")) if isinstance(data, dict) else data
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return str(value)[:64]
+    return ""
+
+
+def parse_record(label: str, parse, data, *args):
+    """`parse(data, *args)`; anything the store sent that the parser cannot read becomes one InvalidRecord
+    with a clear message, never a crash of the whole read."""
+    try:
+        return parse(data, *args)
+    except InvalidRecord:
+        raise
+    except PARSE_ERRORS as exc:
+        source_id = record_id(data)
+        name = f" {source_id!r}" if source_id else " without an id"
+        detail = str(exc)[:120]
+        raise InvalidRecord(
+            f"The {label} record{name} is malformed and was skipped ({type(exc).__name__}: {detail}). "
+            "Fix the record in the store; it is read again when it changes.",
+            source_id=source_id,
+        )
+
+
+MAX_STEP_BACKS = 20  # a store deleting faster than we read gets read with (harmless) repeats, not forever
+
+
+def shift_back(page: int, total: int | None, now_total: int | None, page_size: int, step_backs: int):
+    """Offset paging over a list that shrank while it was read: (page to read, total, whether to re-read).
+
+    When the list's total went down by d since the previous page, up to d items moved from this page onto
+    pages already read; re-reading from ceil(d / page_size) pages back covers them."""
+    if total is None or now_total is None or now_total >= total or page == 1 or step_backs >= MAX_STEP_BACKS:
+        return page, now_total if now_total is not None else total, False
+    back = -(-(total - now_total) // page_size)
+    return max(1, page - back), now_total, True
 
 
 def parse_datetime_utc(value) -> datetime | None:
@@ -177,18 +235,25 @@ def parse_datetime_utc(value) -> datetime | None:
             text = text[:-1] + "+00:00"
         try:
             parsed = datetime.fromisoformat(text)
-        except ValueError:
+        except (ValueError, OverflowError):
             return None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. year 1 with a negative offset, year 9999 with a positive one
+        return None
 
 
 def to_decimal(value) -> Decimal:
+    """A finite Decimal; anything else (None, "", "NaN", "Infinity", garbage) is 0."""
+    if isinstance(value, bool) or value in (None, ""):
+        return Decimal("0")
     try:
-        return Decimal(str(value if value not in (None, "") else "0"))
+        number = Decimal(str(value).strip())
     except ArithmeticError:
         return Decimal("0")
+    return number if number.is_finite() else Decimal("0")
 
 
 def text(value) -> str:

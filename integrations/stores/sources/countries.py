@@ -255,5 +255,5 @@ COUNTRY_NAMES = {
 
 def country_name(code: str | None) -> str:
     """The country's name for an ISO code; an unknown value is returned as given (stripped)."""
-    code = (code or "").strip()
+    code = str(code or "").strip()
     return COUNTRY_NAMES.get(code.upper(), code)

@@ -12,3 +12,12 @@ class SourceError(Exception):
 
     def __str__(self):
         return self.message
+
+
+class InvalidRecord(SourceError):
+    """One record the store sent cannot be read (missing id, wrong types…). Only that record is skipped and
+    reported; the rest of the stream is read as usual."""
+
+    def __init__(self, message: str, source_id: str = ""):
+        super().__init__(message, permanent=True)
+        self.source_id = source_id

@@ -26,11 +26,13 @@ from integrations.stores.sources.base import (
     Source,
     join_name,
     parse_datetime_utc,
+    parse_record,
+    shift_back,
     text,
     to_decimal,
 )
 from integrations.stores.sources.countries import country_name
-from integrations.stores.sources.errors import SourceError
+from integrations.stores.sources.errors import InvalidRecord, SourceError
 from integrations.stores.sources.http import StoreHTTP
 
 PAGE_SIZE = 100  # ≤ 300, the cap when Magento's web API input limits are on
@@ -115,12 +117,19 @@ class MagentoSource(Source):
             )
 
     def _search(self, path: str, filters, sort, fields=None) -> Iterator[list[dict]]:
-        """Each page's items; stops on total_count (never on an empty or repeated page)."""
-        page = 1
+        """Each page's items; stops on total_count (never on an empty or repeated page). When total_count
+        shrank while we read (deletions), the pages already read are read again from where items moved."""
+        page, total, step_backs = 1, None, 0
         while True:
             body = self._get(path, search_params(filters, sort, self.page_size, page, fields))
+            if not isinstance(body, dict):
+                raise SourceError(f"Magento returned an unexpected body for /rest/V1{path} (not an object).")
             items = body.get("items") or []
-            total = int(body.get("total_count") or 0)
+            now_total = _int(body.get("total_count")) or 0
+            page, total, stepped = shift_back(page, total, now_total, self.page_size, step_backs)
+            if stepped:
+                step_backs += 1
+                continue
             if items:
                 yield items
             if not items or page * self.page_size >= total:
@@ -149,12 +158,16 @@ class MagentoSource(Source):
         filters = self._website_filter()
         if since is not None:
             filters = [*filters, [("updated_at", magento_time(since), "gteq")]]
-        sort = [("updated_at", "ASC"), ("entity_id", "ASC")]
+        # By id, which never changes: sorted by updated_at, a customer changed while we read would jump to the
+        # end and shift everyone after it back onto a page already read (and be skipped).
+        sort = [("entity_id", "ASC")]
         for page in self._search("/customers/search", filters, sort):
-            page = [c for c in page if since is None or parse_datetime_utc(c.get("updated_at")) >= since]
-            rollups = self._rollups([c["id"] for c in page])
+            page = [c for c in page if not isinstance(c, dict) or _changed_since(c, since)]
+            rollups = self._rollups([c["id"] for c in page if isinstance(c, dict) and _is_id(c.get("id"))])
             for data in page:
-                yield self._customer(data, rollups.get(data["id"], Rollup()))
+                customer = self.parse_or_skip(self._customer_with_rollups, data, rollups)
+                if customer is not None:
+                    yield customer
         if since is not None:
             yield from self._customers_with_changed_orders(since)
 
@@ -171,7 +184,9 @@ class MagentoSource(Source):
             if getattr(exc, "status", None) == 404:
                 return None
             raise
-        return self._customer(data, self._rollups([data["id"]]).get(data["id"], Rollup()))
+        if not isinstance(data, dict) or not _is_id(data.get("id")):
+            raise InvalidRecord(f"Magento sent a malformed customer for id {source_id}.", source_id=source_id)
+        return parse_record(self.label, self._customer_with_rollups, data, self._rollups([data["id"]]))
 
     # Rollups and order-driven changes
 
@@ -190,31 +205,35 @@ class MagentoSource(Source):
         filters = [[("updated_at", magento_time(since), "gteq")], [("customer_id", "", "notnull")]]
         sort = [("updated_at", "ASC"), ("entity_id", "ASC")]
         for page in self._search("/orders", filters, sort, ORDER_FIELDS):
-            changed = [o for o in page if o.get("customer_id") and parse_datetime_utc(o.get("updated_at")) >= since]
+            changed = [o for o in page if isinstance(o, dict) and _is_id(o.get("customer_id"))
+                       and _is_id(o.get("entity_id")) and _changed_since(o, since)]
             on_page = {o["customer_id"] for o in changed}
             if not on_page:
                 continue
             profiles = {}
-            id_list = ",".join(str(i) for i in sorted(on_page))
+            id_list = ",".join(str(i) for i in sorted(on_page, key=str))
             in_page = [*self._website_filter(), [("entity_id", id_list, "in")]]
             for customers in self._search("/customers/search", in_page, [("entity_id", "ASC")]):
-                profiles.update({c["id"]: c for c in customers})
+                profiles.update({c["id"]: c for c in customers if isinstance(c, dict) and _is_id(c.get("id"))})
             # Skip those already yielded by the profile scan, and those whose latest order in the window is
             # on a later page (each customer is yielded once, without remembering who was seen).
-            candidates = [cid for cid, p in profiles.items() if parse_datetime_utc(p.get("updated_at")) < since]
+            candidates = [cid for cid, p in profiles.items() if not _changed_since(p, since)]
             orders_by_customer: dict[int, list[dict]] = {}
             for order in self._orders_of(candidates):
-                orders_by_customer.setdefault(order.get("customer_id"), []).append(order)
+                if isinstance(order, dict) and _is_id(order.get("customer_id")) and _is_id(order.get("entity_id")):
+                    orders_by_customer.setdefault(order["customer_id"], []).append(order)
             rollups = _rollups(o for orders in orders_by_customer.values() for o in orders)
             page_ids = {o["entity_id"] for o in changed}
             for cid in candidates:
                 window = [o for o in orders_by_customer.get(cid, [])
-                          if parse_datetime_utc(o.get("updated_at")) >= since]
+                          if parse_datetime_utc(o.get("updated_at")) and _changed_since(o, since)]
                 if not window:
                     continue
-                latest = max(window, key=lambda o: (parse_datetime_utc(o.get("updated_at")), o["entity_id"]))
+                latest = max(window, key=lambda o: (parse_datetime_utc(o.get("updated_at")), str(o["entity_id"])))
                 if latest["entity_id"] in page_ids:
-                    yield self._customer(profiles[cid], rollups.get(cid, Rollup()))
+                    customer = self.parse_or_skip(self._customer, profiles[cid], rollups.get(cid, Rollup()))
+                    if customer is not None:
+                        yield customer
 
     # JSON → Customer
 
@@ -231,6 +250,9 @@ class MagentoSource(Source):
         if len(names) <= 1:
             return self.store_name
         return f"{self.store_name} ({names.get(website_id, f'website {website_id}')})"
+
+    def _customer_with_rollups(self, data: dict, rollups: dict) -> Customer:
+        return self._customer(data, rollups.get(data["id"], Rollup()))
 
     def _customer(self, data: dict, rollup: Rollup) -> Customer:
         address = _billing_address(data)
@@ -268,7 +290,9 @@ def _rollups(orders) -> dict[int, Rollup]:
     """Per customer id: paid order count, value (grand total minus refunds), last order and last change."""
     counts: dict[int, list] = {}
     for order in orders:
-        entry = counts.setdefault(order.get("customer_id"), [0, Decimal("0"), None, None])
+        if not isinstance(order, dict) or not _is_id(order.get("customer_id")):
+            continue  # a malformed order cannot be attributed to anyone
+        entry = counts.setdefault(order["customer_id"], [0, Decimal("0"), None, None])
         changed = parse_datetime_utc(order.get("updated_at"))
         if changed and (entry[3] is None or changed > entry[3]):
             entry[3] = changed
@@ -279,6 +303,25 @@ def _rollups(orders) -> dict[int, Rollup]:
             if created and (entry[2] is None or created > entry[2]):
                 entry[2] = created
     return {cid: Rollup(*entry) for cid, entry in counts.items()}
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int | str) and not isinstance(value, bool) and str(value) != ""
+
+
+def _changed_since(item: dict, since: datetime | None) -> bool:
+    """Changed at or after `since` (inclusive); an item without a readable date counts as changed."""
+    if since is None:
+        return True
+    changed = parse_datetime_utc(item.get("updated_at"))
+    return changed is None or changed >= since
 
 
 def _billing_address(data: dict) -> dict:

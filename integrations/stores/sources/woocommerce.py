@@ -28,11 +28,13 @@ from integrations.stores.sources.base import (
     Source,
     join_name,
     parse_datetime_utc,
+    parse_record,
+    shift_back,
     text,
     to_decimal,
 )
 from integrations.stores.sources.countries import country_name
-from integrations.stores.sources.errors import SourceError
+from integrations.stores.sources.errors import InvalidRecord, SourceError
 from integrations.stores.sources.http import StoreHTTP
 
 API = "/wp-json/wc/v3"
@@ -97,12 +99,21 @@ class WooCommerceSource(Source):
             )
 
     def _pages(self, path: str, params: dict) -> Iterator[list[dict]]:
-        """Each page's items, requesting the next page only when asked for it."""
-        page = 1
+        """Each page's items, requesting the next page only when asked for it.
+
+        Pages are offsets: when items were deleted while we read (X-WP-Total shrank), later items moved
+        onto pages already read, so we step back as many pages as needed and read them again (an item met
+        twice is harmless; one skipped would be lost)."""
+        page, total, step_backs = 1, None, 0
         while True:
             items, response = self._get(path, {**params, "per_page": self.page_size, "page": page})
             if not isinstance(items, list):
                 raise SourceError(f"WooCommerce returned an unexpected body for {API + path} (not a list).")
+            now_total = _int(response.headers.get("X-WP-Total"))
+            page, total, stepped = shift_back(page, total, now_total, self.page_size, step_backs)
+            if stepped:
+                step_backs += 1
+                continue
             if items:
                 yield items
             total_pages = _int(response.headers.get("X-WP-TotalPages"))
@@ -151,7 +162,7 @@ class WooCommerceSource(Source):
         data = self._customer_json(int(source_id))
         if data is None:
             return None
-        return self._registered_customer(data, self._rollup_for(data))
+        return parse_record(self.label, lambda d: self._registered_customer(d, self._rollup_for(d)), data)
 
     def orders(self, since: datetime | None = None) -> Iterator[Order]:
         params = {"orderby": "modified", "order": "asc"}
@@ -168,9 +179,14 @@ class WooCommerceSource(Source):
         params = {"role": self.customer_role, "orderby": "id", "order": "asc"}
         for page in self._pages("/customers", params):
             for data in page:
-                if since is not None and _profile_changed_at(data) < since:
-                    continue
-                yield self._registered_customer(data, self._rollup_for(data))
+                customer = self.parse_or_skip(self._registered_if_changed, data, since)
+                if customer is not None:
+                    yield customer
+
+    def _registered_if_changed(self, data: dict, since) -> Customer | None:
+        if since is not None and _profile_changed_at(data) < since:
+            return None
+        return self._registered_customer(data, self._rollup_for(data))
 
     def _rollup_for(self, customer_json: dict) -> Rollup:
         if not customer_json.get("is_paying_customer"):
@@ -202,11 +218,11 @@ class WooCommerceSource(Source):
         for page in self._pages("/orders", {**params, "status": "any"}):
             by_buyer: dict[str, list[dict]] = {}  # per page only: bounded by the page size
             for order in page:
-                key = _buyer_key(order)
+                key = _buyer_key(order) if isinstance(order, dict) else None
                 if key is not None:
                     by_buyer.setdefault(key, []).append(order)
             for key, page_orders in by_buyer.items():
-                customer = self._buyer_if_canonical(key, page_orders, since)
+                customer = self.parse_or_skip(self._buyer_if_canonical, key, page_orders, since)
                 if customer is not None:
                     yield customer
 
@@ -299,7 +315,10 @@ class WooCommerceSource(Source):
     def order_from_json(self, data: dict) -> Order:
         """An order as WooCommerce sends it (REST list item or webhook body)."""
         if not isinstance(data, dict) or "id" not in data:
-            raise SourceError("The order body has no id: not a WooCommerce order.", permanent=True)
+            raise InvalidRecord("The order body has no id: not a WooCommerce order.")
+        return parse_record(self.label, self._order_from_json, data)
+
+    def _order_from_json(self, data: dict) -> Order:
         customer_id = data.get("customer_id") or 0
         paid = _is_paid(data)
         billing = data.get("billing") or {}
@@ -347,8 +366,8 @@ class WooCommerceSource(Source):
     def customer_from_json(self, data: dict) -> Customer:
         """A customer as WooCommerce sends it (webhook body); rollups are not read (they need HTTP)."""
         if not isinstance(data, dict) or "id" not in data:
-            raise SourceError("The customer body has no id: not a WooCommerce customer.", permanent=True)
-        return self._registered_customer(data, Rollup())
+            raise InvalidRecord("The customer body has no id: not a WooCommerce customer.")
+        return parse_record(self.label, self._registered_customer, data, Rollup())
 
 
 # Webhook events (parsers for the sync engine)
@@ -367,8 +386,8 @@ def customer_from_event(event) -> Customer:
 def _event_json(event) -> dict:
     try:
         return json.loads(event.body)
-    except ValueError:
-        raise SourceError("The stored webhook body is not JSON.", permanent=True)
+    except (ValueError, RecursionError):
+        raise InvalidRecord("The stored webhook body is not JSON.")
 
 
 # Errors

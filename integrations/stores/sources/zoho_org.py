@@ -12,7 +12,15 @@ from datetime import datetime
 
 from django.apps import apps
 
-from integrations.stores.sources.base import CheckResult, Customer, Source, join_name, parse_datetime_utc, text
+from integrations.stores.sources.base import (
+    CheckResult,
+    Customer,
+    Source,
+    join_name,
+    parse_datetime_utc,
+    parse_record,
+    text,
+)
 from integrations.stores.sources.errors import SourceError
 
 MODULE_FIELDS = {
@@ -112,8 +120,8 @@ class ZohoOrgSource(Source):
         records = self._stream(lambda: self.crm.get_records(
             self.module, self.fields, modified_since=since, per_page=self.page_size))
         for record in records:
-            customer = self._customer(record)
-            if since is None or customer.updated_at >= since:
+            customer = self.parse_or_skip(self._customer, record)
+            if customer is not None and (since is None or customer.updated_at >= since):
                 yield customer
 
     def all_ids(self) -> Iterator[str]:
@@ -128,7 +136,7 @@ class ZohoOrgSource(Source):
 
     def customer(self, source_id: str) -> Customer | None:
         record = self._zoho(lambda: self.crm.get_record(self.module, source_id))
-        return self._customer(record) if record else None
+        return parse_record(self.label, self._customer, record) if record else None
 
     def _customer(self, record: dict) -> Customer:
         names = MODULE_FIELDS[self.module]

@@ -35,7 +35,7 @@ def checkpoint_in(urls, since):
     stamp = since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
     searches = [unquote_plus(u) for u in urls if "/customers/search" in u]
     return any("[field]=updated_at" in u and f"[value]={stamp}" in u and "[condition_type]=gteq" in u
-               and "sortOrders][0][field]=updated_at" in u for u in searches)
+               and "sortOrders][0][field]=entity_id" in u for u in searches)  # by id: stable under changes
 
 
 @SANDBOX

@@ -1,0 +1,75 @@
+"""Production settings, loaded for real (config.settings in a fresh interpreter, configured only by the
+environment as on a server): `manage.py check --deploy` reports nothing, cookies are secure, and responses
+carry the security headers."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from django.core.management.utils import get_random_secret_key
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def production_env(tmp_path) -> dict:
+    return {
+        "PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "False", "SANDBOX_ENABLED": "False", "SITE_URL": "https://sync.example.com",
+        "ALLOWED_HOSTS": "sync.example.com", "SECRET_KEY": get_random_secret_key() + get_random_secret_key(),
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "BEHIND_HTTPS_PROXY": "True",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}",
+        "SANDBOX_DATABASE_URL": f"sqlite:///{tmp_path / 'sandbox.sqlite3'}",
+        "LOG_STREAM": "stderr",
+    }
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR, env=production_env(tmp_path), capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+PROBE = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.test import Client
+page = Client().get("/accounts/login/", secure=True, headers={"host": "sync.example.com"})
+plain = Client().get("/accounts/login/", headers={"host": "sync.example.com"})
+webhook = Client().post("/webhooks/woocommerce/00000000-0000-0000-0000-000000000000/", b"{}",
+                        content_type="application/json", headers={"host": "sync.example.com"})
+cookie = page.cookies.get(settings.CSRF_COOKIE_NAME)
+print(json.dumps({
+    "status": page.status_code, "headers": dict(page.items()), "plain": [plain.status_code, plain.get("Location")],
+    "webhook_over_http": webhook.status_code,
+    "csrf_cookie": {"secure": bool(cookie and cookie["secure"]), "samesite": cookie and cookie["samesite"]},
+    "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
+    "session_cookie_httponly": settings.SESSION_COOKIE_HTTPONLY,
+    "sandbox": settings.SANDBOX_ENABLED, "allow_private_store_urls": settings.ALLOW_PRIVATE_STORE_URLS,
+}))
+"""
+
+
+def test_production_responses_carry_security_headers_and_secure_cookies(tmp_path):
+    env = production_env(tmp_path)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE_DIR, env=env,
+                   check=True, timeout=120, capture_output=True)
+    result = subprocess.run([sys.executable, "-c", PROBE], cwd=BASE_DIR, env=env, capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    headers = seen["headers"]
+    assert seen["status"] == 200
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin" and headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert seen["plain"] == [301, "https://sync.example.com/accounts/login/"]
+    assert seen["webhook_over_http"] == 404  # answered, not redirected (WooCommerce would count a 301 as delivered)
+    assert seen["csrf_cookie"] == {"secure": True, "samesite": "Lax"}
+    assert seen["session_cookie_secure"] and seen["session_cookie_httponly"]
+    assert not seen["sandbox"] and not seen["allow_private_store_urls"]
