@@ -52,8 +52,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class SyncRunAdmin(ReadOnlyAdmin):
     list_display = ["id", "settings", "trigger", "status", "phase", "dry_run", "seen", "created", "updated",
                     "unchanged", "skipped", "failed", "zoho_calls", "credits", "progress_done", "progress_total",
-                    "started_at", "finished_at"]
-    list_filter = ["trigger", "status", "dry_run"]
+                    "stop_reason", "started_at", "finished_at"]
+    list_filter = ["trigger", "status", "stop_reason", "dry_run"]
 
 
 @admin.register(RecordError)

@@ -17,7 +17,13 @@ from django.utils import timezone
 
 from integrations.stores.sources.errors import SourceError
 from integrations.zoho.crm import ZohoCRM
-from integrations.zoho.errors import CreditBudgetExceeded, RateLimited, ReauthorizationRequired, ZohoError
+from integrations.zoho.errors import (
+    ConfigurationError,
+    CreditBudgetExceeded,
+    RateLimited,
+    ReauthorizationRequired,
+    ZohoError,
+)
 from syncs import claims
 from syncs.models import SyncRun, SyncSettings
 from syncs.reading import read_stores
@@ -106,9 +112,61 @@ class RunContext:
         SyncRun.objects.filter(pk=self.run.pk).update(phase=phase, progress_total=self.run.progress_total)
 
 
+@dataclass
+class Stop:
+    """How a run ended: its status, why it stopped (SyncRun.StopReason, "" when it finished), a summary for
+    people, and how soon the next run may try again."""
+
+    status: str
+    reason: str = SyncRun.StopReason.FINISHED
+    summary: str = ""
+    retry_after: float | None = None
+
+
+FINISHED = Stop(SyncRun.Status.SUCCEEDED)
+Reason = SyncRun.StopReason
+# Checked in order: the first class the exception is an instance of gives the reason.
+REASONS = (
+    (RateLimited, Reason.RATE_LIMITED),
+    (CreditBudgetExceeded, Reason.CREDIT_BUDGET),
+    (ReauthorizationRequired, Reason.REAUTHORIZATION),
+    (ConfigurationError, Reason.CONFIGURATION),
+    (ZohoError, Reason.TRANSIENT),  # TransientError, and anything else Zoho may still answer next time
+    (SourceError, Reason.STORE_ERROR),
+    (ClaimLost, Reason.CLAIM_LOST),
+    (DatabaseError, Reason.DATABASE),
+)
+
+
+def stop_reason_for(exc: Exception) -> str:
+    return next((reason for kind, reason in REASONS if isinstance(exc, kind)), Reason.CRASHED)
+
+
+def stopped_by(exc: Exception, run: SyncRun) -> Stop:
+    """The Stop an exception out of a run's phases means (rate limits and budgets: partial, the rest: failed)."""
+    reason = stop_reason_for(exc)
+    if reason in (Reason.RATE_LIMITED, Reason.CREDIT_BUDGET):
+        return Stop(SyncRun.Status.PARTIAL, reason, f"Stopped early, the rest follows in the next run: "
+                    f"{exc.explanation}", exc.retry_after)
+    if reason == Reason.REAUTHORIZATION:
+        return Stop(SyncRun.Status.FAILED, reason, f"Zoho needs re-authorisation: {exc.explanation}")
+    if reason in (Reason.CONFIGURATION, Reason.TRANSIENT):
+        return Stop(SyncRun.Status.FAILED, reason, exc.explanation)
+    if reason == Reason.STORE_ERROR:
+        return Stop(SyncRun.Status.FAILED, reason, f"A store could not be read: {exc.message}")
+    if reason == Reason.CLAIM_LOST:
+        return Stop(SyncRun.Status.FAILED, reason, str(exc))
+    if reason == Reason.DATABASE:
+        logger.warning("Sync run %s lost the database: %s", run.pk, type(exc).__name__)
+        return Stop(SyncRun.Status.FAILED, reason, DATABASE_LOST, DATABASE_RETRY_SECONDS)
+    logger.exception("Sync run %s crashed", run.pk)
+    return Stop(SyncRun.Status.FAILED, reason, f"Unexpected error: {type(exc).__name__}.")
+
+
 def run_sync(sync_settings: SyncSettings, trigger: str = SyncRun.Trigger.MANUAL, *, run: SyncRun | None = None,
              dry_run: bool = False, hooks: Hooks | None = None) -> SyncRun | None:
-    """Run (or continue) one sync of a connection in this process. None when another run holds it."""
+    """Run (or continue) one sync of a connection in this process. None when another run holds it, or when the
+    given run is no longer active (the tick closed it)."""
     owner = claims.new_owner()
     if not claims.claim(sync_settings.pk, owner):
         return None
@@ -117,42 +175,34 @@ def run_sync(sync_settings: SyncSettings, trigger: str = SyncRun.Trigger.MANUAL,
             settings=sync_settings, trigger=trigger, dry_run=dry_run,
             phase=Phase.CLEAR if trigger == SyncRun.Trigger.RESET and not dry_run else Phase.READ,
         )
-    now = timezone.now()
-    run.status = SyncRun.Status.RUNNING
-    run.started_at = run.started_at or now
-    run.heartbeat_at = now
-    run.attempts += 1
-    run.save(update_fields=["status", "started_at", "heartbeat_at", "attempts"])
+    if not mark_running(run):
+        claims.release(sync_settings.pk, owner)
+        return None
     ctx = RunContext(sync_settings, run, owner, hooks or Hooks())
-    status, summary, retry_after = SyncRun.Status.FAILED, "", None
     try:
         execute(ctx)
-        status = SyncRun.Status.SUCCEEDED
-    except (RateLimited, CreditBudgetExceeded) as exc:
-        status, retry_after = SyncRun.Status.PARTIAL, exc.retry_after
-        summary = f"Stopped early, the rest follows in the next run: {exc.explanation}"
-    except ReauthorizationRequired as exc:
-        summary = f"Zoho needs re-authorisation: {exc.explanation}"
-    except ZohoError as exc:
-        summary = exc.explanation
-    except SourceError as exc:
-        summary = f"A store could not be read: {exc.message}"
-    except ClaimLost as exc:
-        summary = str(exc)
-    except DatabaseError as exc:
-        logger.warning("Sync run %s of connection %s lost the database: %s", run.pk, sync_settings.connection_id,
-                       type(exc).__name__)
-        summary = DATABASE_LOST
-        retry_after = DATABASE_RETRY_SECONDS
+        stop = FINISHED
     except Exception as exc:
-        logger.exception("Sync run %s of connection %s crashed", run.pk, sync_settings.connection_id)
-        summary = f"Unexpected error: {type(exc).__name__}."
+        stop = stopped_by(exc, run)
+
     def close():
-        finish(ctx, status, summary, retry_after)
+        finish(ctx, stop)
         claims.release(sync_settings.pk, owner)
 
     with_database_retries(close, ctx.hooks.sleep)
     return run
+
+
+def mark_running(run: SyncRun) -> bool:
+    """Queued (or resumed) → running, only if the run is still active: one conditional UPDATE."""
+    now = timezone.now()
+    changes = {"status": SyncRun.Status.RUNNING, "started_at": run.started_at or now, "heartbeat_at": now,
+               "attempts": run.attempts + 1}
+    if not SyncRun.objects.filter(pk=run.pk, status__in=SyncRun.ACTIVE).update(**changes):
+        return False
+    for name, value in changes.items():
+        setattr(run, name, value)
+    return True
 
 
 def with_database_retries(action, sleep, attempts: int = DATABASE_ATTEMPTS):
@@ -182,19 +232,20 @@ def execute(ctx: RunContext) -> None:
     ctx.run.phase = Phase.DONE
 
 
-def finish(ctx: RunContext, status: str, summary: str, retry_after: float | None) -> None:
+def finish(ctx: RunContext, stop: Stop) -> None:
     run, now = ctx.run, timezone.now()
     ctx.note_calls()
-    run.status = status
-    run.error_summary = summary
+    run.status = stop.status
+    run.stop_reason = stop.reason
+    run.error_summary = stop.summary
     run.finished_at = now
     run.save()
     if run.dry_run:
         return
     interval = timedelta(minutes=ctx.settings.interval_minutes or 30)
-    next_at = now + (timedelta(seconds=retry_after) if retry_after else interval)
+    next_at = now + (timedelta(seconds=stop.retry_after) if stop.retry_after else interval)
     updates = {"next_sync_at": min(next_at, now + interval)}
-    if status == SyncRun.Status.SUCCEEDED:
+    if stop.status == SyncRun.Status.SUCCEEDED:
         updates["last_sync_at"] = now
     SyncSettings.objects.filter(pk=ctx.settings.pk).update(**updates)
     for name, value in updates.items():

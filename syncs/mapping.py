@@ -135,9 +135,15 @@ def json_value(value):
     if isinstance(value, Decimal):
         number = float(value)
         return number if math.isfinite(number) else None  # JSON has no NaN or Infinity
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, str):
         value = value.strip()
         return value or None
+    if isinstance(value, list | tuple):
+        return [json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: json_value(item) for key, item in value.items()}
     return value
 
 

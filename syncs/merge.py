@@ -2,7 +2,9 @@
 
 Merge rule (recorded so it stays deterministic, fault F24): order counts and money totals are summed over
 every store; `has_purchased` and `newsletter` are true if true anywhere; `deleted` only if deleted in every
-store; any other field comes from the most recently updated store that has a value for it.
+store; any other field comes from the most recently updated store that has a value for it. A store where the
+person was deleted no longer speaks for them: while another store still has them, only the stores that do are
+merged (so a customer deleted in one store but present in another is not deleted, and loses that store's orders).
 """
 
 from datetime import datetime
@@ -34,9 +36,17 @@ def snapshot_data(customer) -> dict:
     return data
 
 
+def is_deleted(snapshot) -> bool:
+    """Deleted in its store: the store said so (`data["deleted"]`), or an id scan found it gone (`.deleted`)."""
+    return bool(snapshot.data.get("deleted")) or bool(getattr(snapshot, "deleted", False))
+
+
 def merge(snapshots: list) -> dict:
-    """The merged person from one email's snapshots (objects with `.data`, `.updated_at`, `.store_id`)."""
-    ordered = sorted(snapshots, key=lambda s: (s.updated_at is not None, s.updated_at, s.store_id), reverse=True)
+    """The merged person from one email's snapshots (objects with `.data`, `.updated_at`, `.store_id`, and
+    optionally `.deleted`)."""
+    present = [s for s in snapshots if not is_deleted(s)]
+    ordered = sorted(present or snapshots, key=lambda s: (s.updated_at is not None, s.updated_at, s.store_id),
+                     reverse=True)
     person = {}
     for snapshot in ordered:  # newest first: the first non-empty value wins
         for name, value in snapshot.data.items():
@@ -47,7 +57,7 @@ def merge(snapshots: list) -> dict:
         person[name] = int(total) if name == "order_count" else total
     for name in FLAGS_ANY:
         person[name] = any(bool(s.data.get(name)) for s in ordered)
-    person["deleted"] = all(bool(s.data.get("deleted")) for s in ordered)
+    person["deleted"] = not present
     person["has_purchased"] = person["has_purchased"] or person["order_count"] > 0
     person["email"] = ordered[0].data["email"]
     return person

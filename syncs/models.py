@@ -113,6 +113,10 @@ class StoreCheckpoint(models.Model):
     settings = models.ForeignKey(SyncSettings, on_delete=models.CASCADE, related_name="checkpoints")
     store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
     cursor = models.DateTimeField(null=True, blank=True)
+    deleted_checked_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the store's deletions were last looked for (a Zoho org's are read from then on).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -138,12 +142,21 @@ class CustomerSnapshot(models.Model):
     updated_at = models.DateTimeField(null=True, blank=True)
     dirty = models.BooleanField(default=True)
     staged_at = models.DateTimeField(default=timezone.now)
+    deleted = models.BooleanField(
+        default=False, help_text="Gone from the store: missing from a complete id scan, or in its deleted list."
+    )
+    seen_at = models.DateTimeField(
+        null=True, blank=True, help_text="The start of the last id scan of its store that listed it."
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["settings", "store", "email"], name="syncs_snapshot_unique")
         ]
-        indexes = [models.Index(fields=["settings", "dirty", "email"], name="syncs_snapshot_dirty")]
+        indexes = [
+            models.Index(fields=["settings", "dirty", "email"], name="syncs_snapshot_dirty"),
+            models.Index(fields=["settings", "store", "source_id"], name="syncs_snapshot_source_id"),
+        ]
 
     def __str__(self):
         return self.email
@@ -193,6 +206,21 @@ class SyncRun(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         PARTIAL = "partial", "Partially done"
         FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    class StopReason(models.TextChoices):
+        FINISHED = "", "Finished"
+        RATE_LIMITED = "rate_limited", "Zoho rate limit"
+        CREDIT_BUDGET = "credit_budget", "Daily API credit budget spent"
+        REAUTHORIZATION = "reauthorization", "Zoho needs re-authorization"
+        TRANSIENT = "transient", "Zoho unavailable"
+        CONFIGURATION = "configuration", "Zoho configuration problem"
+        STORE_ERROR = "store_error", "A store could not be read"
+        DATABASE = "database", "Database unavailable"
+        CLAIM_LOST = "claim_lost", "Another worker took over"
+        CRASHED = "crashed", "Unexpected error or worker stopped"
+        BUSY = "busy", "Another run was in progress"
+        NOT_STARTED = "not_started", "No worker started it"
 
     class Phase(models.TextChoices):
         CLEAR = "clear", "Clearing the sync state"
@@ -219,6 +247,10 @@ class SyncRun(models.Model):
     progress_total = models.PositiveIntegerField(default=0)
     attempts = models.PositiveIntegerField(default=0)
     error_summary = models.TextField(blank=True)
+    stop_reason = models.CharField(
+        max_length=20, choices=StopReason.choices, blank=True, default=StopReason.FINISHED,
+        help_text="Why the run stopped before the end (empty when it finished).",
+    )
     report = models.JSONField(default=dict, blank=True)
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)

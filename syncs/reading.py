@@ -8,6 +8,7 @@ signpost), so a customer changed while the run reads is read again next time.
 from django.utils import timezone
 
 from integrations.stores.sources import get_source
+from syncs.deletions import detect_deletions
 from syncs.merge import normalise_email, snapshot_data
 from syncs.models import CustomerSnapshot, RecordError, StoreCheckpoint
 from syncs.selection import included_stores
@@ -22,11 +23,12 @@ def read_stores(ctx) -> None:
     for store in included_stores(ctx.settings):
         checkpoint, _ = StoreCheckpoint.objects.get_or_create(settings=ctx.settings, store=store)
         since = None if ctx.full else checkpoint.cursor
-        read_store(ctx, store, checkpoint, since)
+        source = get_source(store)
+        read_store(ctx, store, source, checkpoint, since)
+        detect_deletions(ctx, store, source, checkpoint)
 
 
-def read_store(ctx, store, checkpoint, since) -> None:
-    source = get_source(store)
+def read_store(ctx, store, source, checkpoint, since) -> None:
     signpost = ctx.signpost
     newest = None
     buffer = []
@@ -79,12 +81,13 @@ def stage(ctx, store, customers) -> None:
             CustomerSnapshot(
                 settings=ctx.settings, store=store, email=email, source_id=str(customer.source_id),
                 data=snapshot_data(customer), updated_at=customer.updated_at, dirty=True, staged_at=now,
+                deleted=False,  # read again: present in the store (again)
             )
             for email, customer in latest.items()
         ],
         update_conflicts=True,
         unique_fields=["settings", "store", "email"],
-        update_fields=["source_id", "data", "updated_at", "dirty", "staged_at"],
+        update_fields=["source_id", "data", "updated_at", "dirty", "staged_at", "deleted"],
     )
 
 

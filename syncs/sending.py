@@ -76,7 +76,7 @@ class Sender:
         snapshots = defaultdict(list)
         for snapshot in CustomerSnapshot.objects.filter(
             settings=self.settings, email__in=emails, store_id__in=self.store_ids
-        ).only("email", "store_id", "data", "updated_at"):
+        ).only("email", "store_id", "data", "updated_at", "deleted"):
             snapshots[snapshot.email].append(snapshot)
         records = {
             (r.module, r.key): r

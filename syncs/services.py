@@ -27,9 +27,19 @@ def save_settings(sync_settings: SyncSettings) -> None:
     sync_settings.save()
 
 
-def start_sync(sync_settings: SyncSettings, trigger: str = SyncRun.Trigger.MANUAL) -> None:
-    """"Sync now": queue a run of this connection (it is skipped if one is already running)."""
-    async_task("syncs.tasks.sync_connection", sync_settings.pk, trigger)
+def start_sync(sync_settings: SyncSettings, trigger: str = SyncRun.Trigger.MANUAL) -> SyncRun:
+    """"Sync now": a queued run the UI can follow at once, and its task. Pressing again while it waits returns
+    the same run (and hands it to the queue again). A run that finds another one in progress ends "skipped"."""
+    run = queued_sync(sync_settings) or SyncRun.objects.create(settings=sync_settings, trigger=trigger)
+    # Outside any transaction: in tests (sync mode) the task runs inline and must see the committed run.
+    async_task("syncs.tasks.sync_connection", sync_settings.pk, run.trigger, run.pk)
+    return SyncRun.objects.get(pk=run.pk)
+
+
+def queued_sync(sync_settings: SyncSettings) -> SyncRun | None:
+    """A sync (not a reset) still waiting for a worker."""
+    return sync_settings.runs.filter(status=SyncRun.Status.QUEUED, dry_run=False).exclude(
+        trigger=SyncRun.Trigger.RESET).first()
 
 
 def latest_run(sync_settings: SyncSettings, trigger: str | None = None) -> SyncRun | None:

@@ -16,6 +16,9 @@ from syncs.models import SyncRun, SyncSettings
 
 logger = logging.getLogger(__name__)
 QUEUED_GRACE = timedelta(minutes=2)
+BUSY = "Skipped: another run of this connection is in progress."
+NOT_STARTED = ("No worker started this run in time (is `manage.py qcluster` running?). Nothing was lost: the next "
+               "scheduled sync sends the changes.")
 
 
 def due_settings(now=None):
@@ -35,9 +38,10 @@ def tick() -> dict:
     stale = now - claims.stale_after()
     abandoned = SyncRun.objects.filter(status=SyncRun.Status.RUNNING, heartbeat_at__lt=stale)
     abandoned.exclude(trigger=SyncRun.Trigger.RESET).update(
-        status=SyncRun.Status.FAILED, finished_at=now,
+        status=SyncRun.Status.FAILED, finished_at=now, stop_reason=SyncRun.StopReason.CRASHED,
         error_summary="The worker stopped during this run (killed or timed out); the next run continues it.",
     )
+    close_unstarted_syncs(now - claims.stale_after(), now)
     resets = SyncRun.objects.filter(trigger=SyncRun.Trigger.RESET).filter(
         Q(status=SyncRun.Status.RUNNING, heartbeat_at__lt=stale)
         | Q(status=SyncRun.Status.QUEUED, queued_at__lt=now - QUEUED_GRACE)
@@ -66,12 +70,37 @@ def tick() -> dict:
     return {"resumed_resets": resumed, "enqueued": enqueued, "webhook_stores": stores}
 
 
-def sync_connection(settings_id: int, trigger: str = SyncRun.Trigger.MANUAL) -> dict:
+def close_unstarted_syncs(queued_before, now) -> int:
+    """Syncs ("Sync now") still queued after the worker timeout lost their task (no worker, a purged queue): end
+    them, so no page waits for them forever. Their work is not lost: the next scheduled sync does it."""
+    return SyncRun.objects.filter(status=SyncRun.Status.QUEUED, queued_at__lt=queued_before).exclude(
+        trigger=SyncRun.Trigger.RESET).update(
+        status=SyncRun.Status.FAILED, finished_at=now, stop_reason=SyncRun.StopReason.NOT_STARTED,
+        error_summary=NOT_STARTED,
+    )
+
+
+def sync_connection(settings_id: int, trigger: str = SyncRun.Trigger.MANUAL, run_id: int | None = None) -> dict:
+    """Run a connection's sync: the queued run `run_id` ("Sync now"), or a new one (the schedule)."""
     sync_settings = SyncSettings.objects.select_related("connection").filter(pk=settings_id).first()
     if sync_settings is None:
         return {"skipped": "no such settings"}
-    run = run_sync(sync_settings, trigger)
+    if run_id is None:
+        return summary(run_sync(sync_settings, trigger))
+    run = SyncRun.objects.filter(pk=run_id, settings=sync_settings, status=SyncRun.Status.QUEUED).first()
+    if run is None:
+        return {"skipped": "the run is no longer queued"}  # already run (a repeated task) or closed by the tick
+    if run_sync(sync_settings, trigger, run=run) is None:
+        skip(run)
     return summary(run)
+
+
+def skip(run: SyncRun) -> None:
+    """A queued run that found another run of its connection in progress ends at once, saying so."""
+    run.status, run.stop_reason, run.error_summary = SyncRun.Status.SKIPPED, SyncRun.StopReason.BUSY, BUSY
+    run.finished_at = timezone.now()
+    SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.QUEUED).update(
+        status=run.status, stop_reason=run.stop_reason, error_summary=run.error_summary, finished_at=run.finished_at)
 
 
 def run_reset(run_id: int) -> dict:
@@ -90,4 +119,6 @@ def process_webhook_events(store_id: int) -> dict:
 def summary(run: SyncRun | None) -> dict:
     if run is None:
         return {"skipped": "another run of this connection is in progress"}
+    if run.status == SyncRun.Status.SKIPPED:
+        return {"run": run.pk, "status": run.status, "skipped": "another run of this connection is in progress"}
     return {"run": run.pk, "status": run.status, **run.counts()}

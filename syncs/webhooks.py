@@ -14,7 +14,7 @@ from integrations.stores.sources.errors import InvalidRecord, SourceError
 from integrations.stores.sources.woocommerce import customer_from_event, order_from_event
 from integrations.zoho.errors import ZohoError
 from syncs import claims
-from syncs.engine import Hooks, RunContext, finish
+from syncs.engine import FINISHED, Hooks, RunContext, Stop, finish, stop_reason_for
 from syncs.hashing import payload_hash
 from syncs.merge import normalise_email
 from syncs.models import CONTACTS, DEALS, RecordError, SyncedRecord, SyncRun
@@ -74,14 +74,13 @@ def process_store_events(store_id: int, hooks: Hooks | None = None) -> dict:
                                      status=SyncRun.Status.RUNNING, phase=SyncRun.Phase.SEND,
                                      started_at=timezone.now(), heartbeat_at=timezone.now(), attempts=1)
         ctx = RunContext(sync_settings, run, owner, hooks or Hooks())
-        status, summary = process_events(ctx, store, events)
-        finish(ctx, status, summary, None)
+        finish(ctx, process_events(ctx, store, events))
         return {"run": run.pk, "status": run.status, "processed": len(events), **run.counts()}
     finally:
         claims.release(sync_settings.pk, owner)
 
 
-def process_events(ctx, store, events) -> tuple[str, str]:
+def process_events(ctx, store, events) -> Stop:
     orders, customers, readable = [], [], []
     try:
         source = get_source(store)
@@ -107,10 +106,10 @@ def process_events(ctx, store, events) -> tuple[str, str]:
         message = exc.explanation if isinstance(exc, ZohoError) else exc.message
         for event in events:
             event.mark_failed(message, retry=not permanent)
-        return SyncRun.Status.FAILED, message
+        return Stop(SyncRun.Status.FAILED, stop_reason_for(exc), message)
     for event in events:
         event.mark_processed()
-    return SyncRun.Status.SUCCEEDED, ""
+    return FINISHED
 
 
 def _full_customer(source, customer):

@@ -18,7 +18,6 @@ from syncs.views import access
 
 RECENT_RUNS = 5
 INBOX_PREVIEW = 5
-WATCH_SESSION_KEY = "syncs_watch"
 
 
 @dataclass
@@ -44,8 +43,14 @@ class Card:
     watch: bool = False
 
 
-def health(connection: ZohoConnection, latest: SyncRun | None, credits_used: int) -> Health:
+def last_outcome(runs: list[SyncRun]) -> SyncRun | None:
+    """The newest run that ended and did something (not queued, running or skipped): what health reports on."""
+    return next((run for run in runs if not run.is_active and run.status != SyncRun.Status.SKIPPED), None)
+
+
+def health(connection: ZohoConnection, last: SyncRun | None, credits_used: int) -> Health:
     budget = connection.daily_credit_budget
+    reason = last.stop_reason if last else ""
     if connection.status == ZohoConnection.Status.NEEDS_REAUTH:
         return Health("Needs re-authorization", "bad", connection.last_error)
     if connection.status != ZohoConnection.Status.CONNECTED:
@@ -53,8 +58,10 @@ def health(connection: ZohoConnection, latest: SyncRun | None, credits_used: int
     if budget and credits_used >= budget:
         return Health("Credit budget spent", "bad", f"{credits_used} of {budget} API credits used in the last "
                       "24 hours; syncs resume as the window moves on.")
-    if latest and latest.status == SyncRun.Status.PARTIAL:
-        return Health("Rate-limited", "warn", latest.error_summary)
+    if reason == SyncRun.StopReason.CREDIT_BUDGET:
+        return Health("Credit budget reached", "warn", last.error_summary)
+    if reason == SyncRun.StopReason.RATE_LIMITED:
+        return Health("Rate-limited", "warn", last.error_summary)
     if budget and credits_used >= budget * 0.8:
         return Health("Credit budget nearly spent", "warn", f"{credits_used} of {budget} API credits used in the "
                       "last 24 hours.")
@@ -82,12 +89,13 @@ def store_rows(user, stores) -> list[dict]:
     ]
 
 
-def card(user, connection: ZohoConnection, watched: dict) -> Card:
+def card(user, connection: ZohoConnection) -> Card:
     sync_settings = access.settings_or_none(connection)
     runs = list(sync_settings.runs.filter(dry_run=False)[:RECENT_RUNS]) if sync_settings else []
     latest = runs[0] if runs else None
     used = limits.credits_used_24h(connection)
-    result = Card(connection, sync_settings, health(connection, latest, used), latest, runs, credits_used=used)
+    result = Card(connection, sync_settings, health(connection, last_outcome(runs), used), latest, runs,
+                  credits_used=used)
     if sync_settings is None:
         return result
     errors = sync_settings.errors.filter(status=RecordError.Status.OPEN)
@@ -96,9 +104,8 @@ def card(user, connection: ZohoConnection, watched: dict) -> Card:
     result.open_errors = list(errors[:INBOX_PREVIEW])
     result.open_error_count = errors.count()
     result.stores = store_rows(user, included_stores(sync_settings))
-    # Follow a run that was started but has not shown up yet (queued for the worker), or one still running.
-    waiting = str(connection.pk) in watched and watched[str(connection.pk)] == (latest.pk if latest else 0)
-    result.watch = waiting or any(run.is_active for run in runs)
+    # Follow a run queued for the worker ("Sync now", "Save" create it at once) or still running.
+    result.watch = any(run.is_active for run in runs)
     return result
 
 
@@ -113,10 +120,9 @@ def store_statuses(user) -> list[dict]:
 
 def home(request):
     user = request.user
-    watched = request.session.pop(WATCH_SESSION_KEY, {})
     connections = connections_for(user).select_related("api_client").order_by("owner_id", "name")
     context = {
-        "cards": [card(user, connection, watched) for connection in connections],
+        "cards": [card(user, connection) for connection in connections],
         "can_configure": access.can_configure(user),
     }
     if not context["can_configure"]:
@@ -124,9 +130,3 @@ def home(request):
         context["not_allowed"] = access.NOT_ALLOWED
     return render(request, "syncs/dashboard.html", context)
 
-
-def watch(request, connection: ZohoConnection, latest_before: SyncRun | None) -> None:
-    """After "Sync now" or "Save": the dashboard polls this connection until a run newer than `latest_before`
-    shows up (at once when the worker already ran it)."""
-    request.session[WATCH_SESSION_KEY] = {**request.session.get(WATCH_SESSION_KEY, {}),
-                                          str(connection.pk): latest_before.pk if latest_before else 0}

@@ -9,7 +9,6 @@ from syncs import services
 from syncs.mapping import mappings_by_module
 from syncs.models import SyncRun, SyncSettings
 from syncs.views import access
-from syncs.views.dashboard import watch
 from syncs.views.runs import report_sections
 
 
@@ -57,10 +56,8 @@ def save(request, pk):
     if not sync_settings.modules:
         messages.error(request, "Tick Sync Contacts and/or Sync Leads under Record Mapping first.")
         return redirect(access.wizard_url(connection, "record-mapping"))
-    before = services.latest_run(sync_settings)
     services.save_settings(sync_settings)
-    services.start_sync(sync_settings)
-    watch(request, connection, before)
+    services.start_sync(sync_settings)  # queued at once: the dashboard follows it
     messages.success(request, f"Saved. The first sync of {connection} has started; after it, customers whose "
                               f"mapped fields changed are sent every {sync_settings.interval_minutes} minutes.")
     return redirect("home")

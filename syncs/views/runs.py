@@ -7,17 +7,23 @@ from django.views.decorators.http import require_POST
 from syncs import services
 from syncs.models import SyncRun, SyncSettings
 from syncs.views import access
-from syncs.views.dashboard import watch
 
 REPORT_LABELS = {
     "creates": "Will be created" , "updates": "Will be updated", "invalid": "Rejected",
     "conversions": "Leads converted to Contacts", "deletes": "Deleted in Zoho",
-    "deleted_in_zoho": "Found deleted in Zoho",
+    "deleted_in_zoho": "Found deleted in Zoho", "deleted_in_store": "Found deleted in the store",
 }
 
 
 def report_sections(run: SyncRun) -> list[tuple[str, str, list]]:
     return [(key, label, run.report[key]) for key, label in REPORT_LABELS.items() if run.report.get(key)]
+
+
+def run_in_progress(run: SyncRun) -> SyncRun | None:
+    """For a run skipped because its connection was busy: the run that kept it busy, if it still runs."""
+    if run.status != SyncRun.Status.SKIPPED:
+        return None
+    return run.settings.runs.filter(status=SyncRun.Status.RUNNING).exclude(pk=run.pk).first()
 
 
 def run_detail(request, run_id):
@@ -27,12 +33,13 @@ def run_detail(request, run_id):
         "connection": run.settings.connection,
         "sections": report_sections(run),
         "errors": run.errors.all()[:100],
+        "busy_with": run_in_progress(run),
     })
 
 
 @require_POST
 def sync_now(request, pk):
-    """"Sync now": queue a run; the dashboard follows it without a reload."""
+    """"Sync now": queue a run and show its page, whose progress bar follows it from "queued" to the end."""
     connection = access.connection_or_404(request.user, pk)
     access.require_configure(request.user)
     sync_settings = access.settings_or_none(connection)
@@ -40,8 +47,6 @@ def sync_now(request, pk):
         messages.error(request, "Nothing to sync yet: choose a sync option, map the fields and click Save on the "
                                 "Zoho CRM Integration page first.")
         return redirect("home")
-    before = services.latest_run(sync_settings)
-    services.start_sync(sync_settings)
-    watch(request, connection, before)
+    run = services.start_sync(sync_settings)
     messages.success(request, f"Sync of {connection} started. This page updates when it finishes.")
-    return redirect("home")
+    return redirect("sync-run", run_id=run.pk)

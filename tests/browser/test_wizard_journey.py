@@ -136,7 +136,9 @@ def test_it_walks_the_admin_through_setup_sync_and_reset(page, screenshot, admin
     expect(page.get_by_text("started. This page updates when it finishes.")).to_be_visible()
     second = SyncRun.objects.filter(dry_run=False).first()
     assert second.pk != first.pk and second.updated == 1 and second.created == 0
-    expect(page.get_by_role("link", name=f"Manual #{second.pk}")).to_be_visible()
+    # Sync now shows the new run's page at once (it follows the run until it ends).
+    expect(page.get_by_role("heading", name=f"Manual sync #{second.pk}")).to_be_visible()
+    page.get_by_role("link", name="Dashboard").first.click()
     page.get_by_role("link", name=f"Manual #{second.pk}").click()
     expect(page.get_by_role("heading", name=f"Manual sync #{second.pk}")).to_be_visible()
 

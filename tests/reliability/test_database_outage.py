@@ -63,6 +63,7 @@ def test_a_brief_outage_fails_the_run_cleanly_and_the_next_run_converges(zoho_sa
     blip.stop()
     assert blip.failed == 4
     assert run.status == "failed" and run.error_summary == DATABASE_LOST and run.finished_at
+    assert run.stop_reason == "database"
     main.refresh_from_db()
     assert main.claimed_by == "" and main.claimed_at is None  # the claim is released
     assert main.next_sync_at <= timezone.now() + timedelta(minutes=2)  # retried soon, not in 30 minutes
@@ -85,6 +86,7 @@ def test_a_long_outage_leaves_the_run_to_the_tick_and_the_claim_is_taken_over(zo
         tasks.tick()
         stuck.refresh_from_db()
         assert stuck.status == "failed" and "worker stopped" in stuck.error_summary
+        assert stuck.stop_reason == "crashed"
         main.refresh_from_db()
         assert sync(main).status == "succeeded"  # takes the stale claim over
     assert_converged(zoho_sandbox, shops)

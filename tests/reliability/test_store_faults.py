@@ -36,7 +36,7 @@ def test_a_store_that_cannot_be_read_fails_the_run_clearly_and_zoho_is_untouched
     run = run_sync(sync_settings, hooks=Hooks(sleep=no_sleep))
 
     run.refresh_from_db()
-    assert run.status == "failed"
+    assert run.status == "failed" and run.stop_reason == "store_error"
     assert run.error_summary.startswith("A store could not be read") and says in run.error_summary
     assert KEY not in run.error_summary and SECRET not in run.error_summary
     assert run.zoho_calls == 0 and not SyncedRecord.objects.exists()

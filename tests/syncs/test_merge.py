@@ -54,3 +54,14 @@ def test_it_hashes_payloads_stably_regardless_of_key_order():
     assert payload_hash(CONTACTS, {"a": 1, "b": "x"}) == payload_hash(CONTACTS, {"b": "x", "a": 1})
     assert payload_hash(CONTACTS, {"a": 1}) != payload_hash(LEADS, {"a": 1})
     assert payload_hash(CONTACTS, {"a": 1}) != payload_hash(CONTACTS, {"a": 2})
+
+
+def test_it_leaves_out_the_stores_where_the_person_was_found_deleted():
+    gone = snap(1, T2, firstname="Gone", order_count=4, total_order_value=Decimal("40"))
+    gone.deleted = True  # the id scan found them missing from store 1
+    kept = snap(2, T1, firstname="Kept", order_count=1, total_order_value=Decimal("10"))
+    person = merge([gone, kept])
+    assert person["deleted"] is False
+    assert (person["firstname"], person["order_count"], person["total_order_value"]) == ("Kept", 1, Decimal("10"))
+    kept.deleted = True
+    assert merge([gone, kept])["deleted"] is True

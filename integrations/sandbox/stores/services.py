@@ -78,6 +78,14 @@ def update_customer(customer: SandboxCustomer, **changes) -> SandboxCustomer:
     return customer
 
 
+def delete_customer(customer: SandboxCustomer) -> None:
+    """An admin deletes the account in the shop, behind the app's back. As in both platforms, the row is gone and
+    the customer stops being listed; their orders stay, without a customer (WooCommerce resets `customer_id` to
+    0). No webhook fires: the app subscribes to no deletion topic."""
+    with transaction.atomic(using=SANDBOX_DB):
+        customer.delete()
+
+
 def create_order(store: SandboxStore, customer: SandboxCustomer | None = None, *, billing: dict | None = None,
                  line_items: list | None = None, status: str = "processing", when: datetime | None = None,
                  newsletter: bool = False) -> SandboxOrder:

@@ -2,7 +2,9 @@
 
 A `Source` reads one store: `check()` is the "Test connection" button, `customers(since)` streams
 `Customer`s page by page (a generator: the next page is requested only when the previous one is used
-up), and `all_ids()` lists every current id for deletion detection.
+up). For deletion detection, `all_ids()` lists the id of every registered customer (guest buyers, who exist
+only on orders, are not listed, and their ids start with `guest_id_prefix`), `exists(source_id)` confirms one,
+and a source that keeps a list of its deletions (`reports_deletions`) gives it with `deleted_ids(since)`.
 """
 
 from __future__ import annotations
@@ -126,6 +128,10 @@ class Source(ABC):
     label: str = ""
     #: True when customers() yields in ascending updated_at order (a checkpoint may be saved mid-stream).
     is_sorted: bool = False
+    #: True when the store lists its deleted customers (`deleted_ids`); else deletions are found with `all_ids`.
+    reports_deletions: bool = False
+    #: The start of the ids of customers who exist only on orders (never listed by `all_ids`); "" when none.
+    guest_id_prefix: str = ""
 
     def __init__(self, store):
         self.store = store
@@ -155,10 +161,19 @@ class Source(ABC):
 
     @abstractmethod
     def all_ids(self) -> Iterator[str]:
-        """Every current customer's source_id (for deletion detection; may repeat an id)."""
+        """Every current registered customer's source_id, streamed (for deletion detection; may repeat an id).
+        Guest buyers are not listed: they cannot be deleted, only their orders can."""
 
     def customer(self, source_id: str) -> Customer | None:
         """One customer with full rollups, or None when it no longer exists."""
+        raise NotImplementedError
+
+    def exists(self, source_id: str) -> bool:
+        """Whether the store still has this customer (a single read; sources may make it cheaper)."""
+        return self.customer(source_id) is not None
+
+    def deleted_ids(self, since: datetime | None = None) -> Iterator[str]:
+        """Ids deleted since then, for sources that `reports_deletions`."""
         raise NotImplementedError
 
     # Helpers shared by the sources.

@@ -175,7 +175,18 @@ class MagentoSource(Source):
         for page in self._search("/customers/search", self._website_filter(), [("entity_id", "ASC")],
                                  fields="items[id],total_count"):
             for item in page:
-                yield str(item["id"])
+                if isinstance(item, dict) and _is_id(item.get("id")):
+                    yield str(item["id"])
+
+    def exists(self, source_id: str) -> bool:
+        """GET /V1/customers/:id answers 404 for a deleted customer (store-apis §1.5)."""
+        try:
+            self._get(f"/customers/{int(source_id)}")
+        except SourceError as exc:
+            if getattr(exc, "status", None) == 404:
+                return False
+            raise
+        return True
 
     def customer(self, source_id: str) -> Customer | None:
         try:

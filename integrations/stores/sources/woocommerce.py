@@ -58,6 +58,7 @@ class WooCommerceSource(Source):
     kind = "woocommerce"
     label = "WooCommerce"
     is_sorted = False  # registered customers come in id order, then buyers in order-modified order
+    guest_id_prefix = GUEST_PREFIX
 
     def __init__(self, store):
         super().__init__(store)
@@ -142,14 +143,17 @@ class WooCommerceSource(Source):
             yield from self._buyers(since, {**_modified_since(since), "orderby": "modified", "order": "asc"})
 
     def all_ids(self) -> Iterator[str]:
+        """Registered customers only (/customers, ids alone): guests never appear there (store-apis §2.4)."""
         for page in self._pages("/customers", {"role": self.customer_role, "orderby": "id", "order": "asc",
                                                "_fields": "id"}):
             for item in page:
-                yield str(item["id"])
-        guest_params = {"customer": 0, "orderby": "id", "order": "asc", "_fields": "customer_id,billing"}
-        for page in self._pages("/orders", guest_params):
-            emails = {_email_key(order) for order in page if not order.get("customer_id")}
-            yield from sorted(GUEST_PREFIX + email for email in emails if email)
+                if isinstance(item, dict) and item.get("id") is not None:
+                    yield str(item["id"])
+
+    def exists(self, source_id: str) -> bool:
+        if source_id.startswith(GUEST_PREFIX):
+            return self.customer(source_id) is not None
+        return self._customer_json(int(source_id)) is not None
 
     def customer(self, source_id: str) -> Customer | None:
         if source_id.startswith(GUEST_PREFIX):

@@ -64,6 +64,7 @@ class ZohoOrgSource(Source):
     kind = "zoho"
     label = "Zoho CRM org"
     is_sorted = True  # Modified_Time ascending
+    reports_deletions = True  # the deleted-records API (store-apis §3.3)
 
     def __init__(self, store, crm=None):
         super().__init__(store)

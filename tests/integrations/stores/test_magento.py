@@ -150,6 +150,7 @@ def test_deleted_customers_disappear_from_all_ids_and_single_reads(store_sandbox
     gone.delete()
     assert set(source.all_ids()) == {str(kept.pk)}
     assert source.customer(gone_id) is None and source.customer(str(kept.pk)).email == "kept@example.com"
+    assert source.exists(gone_id) is False and source.exists(str(kept.pk)) is True
 
 
 @SANDBOX

@@ -208,3 +208,31 @@ def test_app_store_for_sandbox_points_at_the_emulator():
     store = app_store_for(shop)
     assert store.base_url == "http://testserver/sandbox/woocommerce/pointing"
     assert store.get_credentials()["consumer_key"] == shop.consumer_key and store.webhook_secret
+
+
+@SANDBOX
+def test_it_lists_registered_customers_only_for_deletion_detection(store_sandbox):
+    shop = store_sandbox.woocommerce(customers=18)
+    store = store_sandbox.app_store(shop, config={"page_size": PAGE_SIZE})
+    source = get_source(store)
+    guests = {c.source_id for c in source.customers(None) if c.source_id.startswith("guest:")}
+    assert guests, "the shop has guest buyers"
+    store_sandbox.requests.clear()
+
+    ids = set(source.all_ids())
+
+    assert ids == {str(pk) for pk in SandboxCustomer.objects.filter(store=shop).values_list("pk", flat=True)}
+    assert not ids & guests
+    assert store_sandbox.requests and all("/wc/v3/customers?" in r for r in store_sandbox.requests)
+    assert all("_fields=id&" in r for r in store_sandbox.requests)  # ids alone: a cheap scan
+
+
+@SANDBOX
+def test_it_says_whether_the_store_still_has_a_customer(store_sandbox):
+    shop = store_sandbox.woocommerce(customers=6)
+    source = get_source(store_sandbox.app_store(shop))
+    kept, gone = SandboxCustomer.objects.filter(store=shop)[:2]
+    gone_id = str(gone.pk)
+    gone.delete()
+    assert source.exists(str(kept.pk)) is True
+    assert source.exists(gone_id) is False

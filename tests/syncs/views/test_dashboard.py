@@ -25,9 +25,28 @@ def test_health_needs_reauthorization(admin_client):
 def test_health_rate_limited(admin_client):
     sync_settings = make_settings()
     SyncRun.objects.create(settings=sync_settings, trigger="schedule", status=SyncRun.Status.PARTIAL,
+                           stop_reason=SyncRun.StopReason.RATE_LIMITED,
                            error_summary="Stopped early, the rest follows: Zoho says too many requests.")
     page = body(admin_client.get("/"))
     assert "Rate-limited" in page and "too many requests" in page
+    assert "Zoho rate limit" in page  # the run's stop reason, in the recent runs
+
+
+def test_it_says_why_the_last_run_stopped_not_what_its_status_suggests(admin_client):
+    sync_settings = make_settings()
+    SyncRun.objects.create(settings=sync_settings, trigger="schedule", status=SyncRun.Status.PARTIAL,
+                           stop_reason=SyncRun.StopReason.CREDIT_BUDGET,
+                           error_summary="Stopped early: the daily API credit budget is spent.")
+    page = body(admin_client.get("/"))
+    assert "Credit budget reached" in page and "Rate-limited" not in page
+    # a run still queued or one skipped because another was running says nothing about the connection's health
+    SyncRun.objects.create(settings=sync_settings, trigger="manual", status=SyncRun.Status.SKIPPED,
+                           stop_reason=SyncRun.StopReason.BUSY)
+    SyncRun.objects.create(settings=sync_settings, trigger="manual")
+    assert "Credit budget reached" in body(admin_client.get("/"))
+    SyncRun.objects.create(settings=sync_settings, trigger="schedule", status=SyncRun.Status.SUCCEEDED)
+    page = body(admin_client.get("/"))
+    assert "Credit budget reached" not in page and "Connected" in page
 
 
 def test_health_credit_budget(admin_client):

@@ -76,6 +76,7 @@ def test_sync_now_runs_and_the_run_page_drills_down(admin_client, sync_settings,
     response = admin_client.post(f"/zoho/connections/{pk}/sync-now/")
     assert response.status_code == 302 and "This page updates when it finishes" in texts(response)[-1]
     second = SyncRun.objects.filter(dry_run=False).first()
+    assert response.url == f"/runs/{second.pk}/"  # the new run's page, which follows it
     assert second.status == SyncRun.Status.SUCCEEDED and second.created == 0 and second.unchanged > 0
     # the run already finished (the worker ran it inline): nothing to wait for
     assert 'data-watch="0"' in body(admin_client.get("/"))
