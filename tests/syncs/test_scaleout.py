@@ -18,10 +18,10 @@ from integrations.sandbox.zoho import services as zoho_services
 from integrations.sandbox.zoho.models import ApiCall, Record
 from integrations.stores.models import Store
 from integrations.zoho.models import ZohoApiClient, ZohoConnection
+from syncs.bench.clusters import Clusters
 from syncs.models import SyncedRecord, SyncRun
 from syncs.services import save_settings, settings_for
 from syncs.tasks import tick
-from tests.syncs.scaleout import Clusters
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
 CONNECTIONS = 4
@@ -64,7 +64,7 @@ def test_it_runs_each_due_connection_exactly_once_per_tick_across_two_clusters(l
     store.save()
     connections = [connect_org(index) for index in range(CONNECTIONS)]
 
-    clusters = Clusters(2, queue, live_server.url)
+    clusters = Clusters(2, queue, live_server.url, settings_module="tests.syncs.qcluster_settings")
     try:
         first = tick()
         second = tick()  # a second tick (or a second scheduler) right after enqueues nothing more

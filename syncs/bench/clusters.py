@@ -1,4 +1,5 @@
-"""Helpers to run real `manage.py qcluster` processes against the running test's databases."""
+"""Real `manage.py qcluster` processes against this process's databases (the scale-out test and
+`bench_scaleout`)."""
 
 import os
 import signal
@@ -14,7 +15,7 @@ ROOT = Path(settings.BASE_DIR)
 
 
 def database_url(alias: str) -> str:
-    """The URL of the database this test process is using for `alias` (the test database)."""
+    """The URL of the database this process is using for `alias` (a test or scratch database)."""
     config = connections[alias].settings_dict
     if config["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{Path(config['NAME']).resolve()}"
@@ -25,8 +26,9 @@ def database_url(alias: str) -> str:
 class Clusters:
     """`count` qcluster processes, each in its own process group (stopped by group id, never by name)."""
 
-    def __init__(self, count: int, queue: str, site_url: str, workers: int = 1, log_dir: Path | None = None):
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.syncs.qcluster_settings", "SCALEOUT_QUEUE": queue,
+    def __init__(self, count: int, queue: str, site_url: str, workers: int = 1, log_dir: Path | None = None,
+                 settings_module: str = "config.qcluster_settings"):
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module, "SCALEOUT_QUEUE": queue,
                "SITE_URL": site_url, "SCALEOUT_WORKERS": str(workers), "DATABASE_URL": database_url("default"),
                "SANDBOX_DATABASE_URL": database_url("sandbox"), "LOG_STREAM": "stderr", "LOG_LEVEL": "WARNING"}
         self.logs = []
