@@ -2,7 +2,11 @@
 like Django's LiveServerThread: the engine and the naive baseline talk to it exactly as to Zoho and Magento."""
 
 import logging
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -57,8 +61,13 @@ class Served:
 
 
 @contextmanager
-def serving_app():
-    """Yields the server's base URL; SITE_URL points at it meanwhile (the sandbox's OAuth and API domains follow)."""
+def serving_app(separate_process: bool = False):
+    """Yields the server's base URL; SITE_URL points at it meanwhile (the sandbox's OAuth and API domains follow).
+    `separate_process`: serve from a child process instead, so this process's heap holds the engine alone."""
+    if separate_process:
+        with serving_in_child() as served:
+            yield served
+        return
     logging.getLogger("django.server").setLevel(logging.WARNING)
     server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler, allow_reuse_address=False)
     busy = BusyClock()
@@ -74,3 +83,41 @@ def serving_app():
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextmanager
+def serving_in_child():
+    """`manage.py runserver` on a free port against this process's databases (a memory measurement must not count
+    the outside services' allocations)."""
+    from syncs.bench.clusters import ROOT, database_url
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.qcluster_settings", "SITE_URL": url,
+           "SCALEOUT_QUEUE": "unused", "DATABASE_URL": database_url("default"),
+           "SANDBOX_DATABASE_URL": database_url("sandbox"), "LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"]
+    child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,  # noqa: S603 (fixed arguments)
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or child.poll() is not None:
+                    raise RuntimeError("The benchmark server did not start.")
+                time.sleep(0.2)
+        with override_settings(SITE_URL=url, SANDBOX_ENABLED=True, ALLOW_PRIVATE_STORE_URLS=True,
+                               ALLOWED_HOSTS=["127.0.0.1", "localhost", "testserver"]):
+            yield Served(url, None)
+    finally:
+        os.killpg(child.pid, signal.SIGTERM)
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()

@@ -23,7 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--naive-limit", type=int, help="run the naive baseline on the first M customers only "
                             "and scale its totals (labelled as extrapolated)")
         parser.add_argument("--trace-memory", action="store_true", help="also measure the Python heap peak with "
-                            "tracemalloc (about 4× slower: use separate runs for time and for memory)")
+                            "tracemalloc; the sandbox is then served by a child process so the heap is the engine's "
+                            "alone (slower: use separate runs for time and for memory)")
         parser.add_argument("--in-place", action="store_true", help="use the configured databases instead of "
                             "scratch ones (refused if other stores would be synced)")
         parser.add_argument("--output", help="also write the JSON document to this file")
@@ -61,7 +62,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def measure(customers, fraction, latency_ms, naive_runs, naive_limit, trace_memory, progress):
-        with serving_app() as served:
+        with serving_app(separate_process=trace_memory) as served:
             return run_benchmark(customers, fraction=fraction, latency_ms=latency_ms, naive_runs=naive_runs,
                                  naive_limit=naive_limit, trace_memory=trace_memory, busy=served.busy,
                                  progress=progress)
