@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "docs" / "bench"
-WIDTH, HEIGHT = 1000, 440
+WIDTH, HEIGHT = 1000, 460
 PANEL = {"w": 400, "h": 300, "top": 70, "lefts": (80, 580)}
 COLOURS = {"ours": "#1a7f37", "naive": "#cf222e"}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -69,7 +69,7 @@ def panel(left: int, title: str, unit: str, series: dict) -> list[str]:
         out.append(f'<line x1="{left}" y1="{y}" x2="{left + w}" y2="{y}" class="grid"/>')
         label = f"{10 ** k:,}" if k >= 0 else f"{10 ** k:g}"
         out.append(f'<text x="{left - 6}" y="{y + 4}" class="ytick">{label}</text>')
-    out.append(f'<text x="{left + w / 2}" y="{top + h + 38}" class="axis">customers (N)</text>')
+    out.append(f'<text x="{left + w / 2}" y="{top + h + 40}" class="axis">customers (N, log scale)</text>')
     out.append(f'<text x="{left - 60}" y="{top + h / 2}" class="axis" '
                f'transform="rotate(-90 {left - 60} {top + h / 2})">{unit}</text>')
     for who, pts in series.items():
@@ -81,8 +81,10 @@ def panel(left: int, title: str, unit: str, series: dict) -> list[str]:
             fill = "white" if extrapolated else COLOURS[who]
             out.append(f'<circle cx="{sx(n):.1f}" cy="{sy(v):.1f}" r="5" fill="{fill}" stroke="{COLOURS[who]}" '
                        'stroke-width="2"/>')
-            out.append(f'<text x="{sx(n) + 7:.1f}" y="{sy(v) - 7:.1f}" class="value" fill="{COLOURS[who]}">'
-                       f'{v:,.0f}{"*" if extrapolated else ""}</text>')
+            near_right = sx(n) > left + 0.8 * w
+            anchor, dx = ("end", -9) if near_right else ("start", 7)
+            out.append(f'<text x="{sx(n) + dx:.1f}" y="{sy(v) - 8:.1f}" class="value" fill="{COLOURS[who]}" '
+                       f'text-anchor="{anchor}">{v:,.0f}{"*" if extrapolated else ""}</text>')
     return out
 
 
@@ -92,7 +94,7 @@ def svg(points: dict) -> str:
                   {who: points[who]["wall_seconds"] for who in COLOURS})
     body += panel(PANEL["lefts"][1], "Zoho API calls of the initial sync", "calls",
                   {who: points[who]["zoho_calls"] for who in COLOURS})
-    legend_y = HEIGHT - 22
+    legend_y = HEIGHT - 14
     body.append(f'<circle cx="90" cy="{legend_y - 4}" r="5" fill="{COLOURS["ours"]}"/>'
                 f'<text x="100" y="{legend_y}" class="legend">Zoho Store Sync (batched upsert)</text>')
     body.append(f'<circle cx="340" cy="{legend_y - 4}" r="5" fill="{COLOURS["naive"]}"/>'
