@@ -55,7 +55,8 @@ def queue(monkeypatch):
     return name
 
 
-def test_it_runs_each_due_connection_exactly_once_per_tick_across_two_clusters(live_server, settings, queue):
+def test_it_runs_each_due_connection_exactly_once_per_tick_across_two_clusters(live_server, settings, queue,
+                                                                             tmp_path):
     settings.SITE_URL = live_server.url
     shop, _ = store_services.get_or_create_store("magento", "scale-shop", "Scale shop")
     store_services.populate(shop, 150, seed="scale")
@@ -64,7 +65,8 @@ def test_it_runs_each_due_connection_exactly_once_per_tick_across_two_clusters(l
     store.save()
     connections = [connect_org(index) for index in range(CONNECTIONS)]
 
-    clusters = Clusters(2, queue, live_server.url, settings_module="tests.syncs.qcluster_settings")
+    clusters = Clusters(2, queue, live_server.url, settings_module="tests.syncs.qcluster_settings",
+                        log_dir=tmp_path)
     try:
         first = tick()
         second = tick()  # a second tick (or a second scheduler) right after enqueues nothing more
