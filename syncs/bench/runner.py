@@ -46,6 +46,7 @@ def run_benchmark(customers: int, *, fraction: float = 0.01, latency_ms: int = 0
             progress(f"naive: {run} run…")
             report["naive"][run] = baseline(bench, customers, naive_limit, progress, trace_memory, busy)
             report["naive"][run]["customers_changed"] = changed.get("naive", 0) if run == "changed" else 0
+    extrapolate(report)
     report["ratios"] = ratios(report)
     fixtures.set_latency(bench.org, 0)
     return report
@@ -72,16 +73,25 @@ def baseline(bench, customers: int, limit: int | None, progress, trace_memory: b
     measured = min(customers, limit) if limit else customers
     with Phase(bench.org, measured, trace_memory, busy) as phase:
         outcome = naive_sync(bench.sync_settings, bench.store, limit=limit, progress=progress)
-    result = {**phase.result, "customers_measured": outcome.customers, "records_sent": outcome.by_module,
-              "run": {"created": outcome.created, "updated": outcome.updated, "failed": outcome.failed,
-                      "skipped": outcome.skipped}}
-    if limit and outcome.customers < customers:
-        scale = customers / outcome.customers
-        result["extrapolated"] = {
-            "note": f"measured on the first {outcome.customers} customers, scaled linearly ×{scale:.1f}",
-            **{key: round(result[key] * scale, 1) for key in ("zoho_calls", "credits", "wall_seconds")},
+    return {**phase.result, "customers_measured": outcome.customers, "records_sent": outcome.by_module,
+            "run": {"created": outcome.created, "updated": outcome.updated, "failed": outcome.failed,
+                    "skipped": outcome.skipped}}
+
+
+def extrapolate(report: dict) -> None:
+    """A naive run measured on a slice (--naive-limit) gets labelled totals for the whole stream: scaled by the
+    customers the store yields (what the engine's initial run saw), not by N (guests are not customers)."""
+    stream = ((report["ours"].get("initial") or {}).get("run") or {}).get("seen")
+    for side in report["naive"].values():
+        measured = side["customers_measured"]
+        if not stream or measured >= stream:
+            side.pop("extrapolated", None)
+            continue
+        scale = stream / measured
+        side["extrapolated"] = {
+            "note": f"measured on the first {measured} of the {stream} customers the store yields, scaled ×{scale:.2f}",
+            **{key: round(side[key] * scale, 1) for key in ("zoho_calls", "credits", "wall_seconds")},
         }
-    return result
 
 
 def totals(side: dict, key: str) -> float | None:

@@ -60,5 +60,7 @@ def test_it_measures_the_naive_baseline_at_two_calls_per_customer_and_labels_the
         sent = sum(naive["records_sent"].values())
         assert naive["zoho_calls"] == naive["credits"] == 2 * sent  # one search + one insert or update each
         assert naive["customers_measured"] == 15
-        assert "first 15 customers" in naive["extrapolated"]["note"]
+        assert "first 15 of the" in naive["extrapolated"]["note"]
+        seen = report["ours"]["initial"]["run"]["seen"]
+        assert naive["extrapolated"]["zoho_calls"] == round(naive["zoho_calls"] * seen / 15, 1)
     assert report["naive"]["unchanged"]["run"]["updated"] == sum(report["naive"]["unchanged"]["records_sent"].values())
