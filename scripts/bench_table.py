@@ -54,11 +54,17 @@ def main():
             print(f"| {report['customers']:,} | {run} | "
                   + " | ".join(ratio(value(ours, k), value(naive, k)) + mark
                                for k in ("zoho_calls", "credits", "wall_seconds")) + " |")
-    memory = sorted((json.loads(p.read_text()) for p in BENCH.glob("memory_n*.json")), key=lambda r: r["customers"])
+    for pattern, title in (("memory_n*.json", "DEBUG off, as in production"),
+                           ("debug_on_memory_n*.json", "DEBUG on: Django's debug query log included")):
+        memory_table(pattern, title)
+
+
+def memory_table(pattern: str, title: str):
+    memory = sorted((json.loads(p.read_text()) for p in BENCH.glob(pattern)), key=lambda r: r["customers"])
     if memory:
         print()
-        print("| N | run | peak heap MB (tracemalloc, engine only) | peak RSS MB | DB queries | queries/batch "
-              "(median, max) |")
+        print(f"| N | run | peak heap MB (tracemalloc, engine only; {title}) | peak RSS MB | DB queries | "
+              "queries/batch (median, max) |")
         print("|---|---|---|---|---|---|")
         for report in memory:
             for run in RUNS:
