@@ -120,6 +120,22 @@ class ZohoCRM:
                             per_record=True)
         return self._results(doc, len(records))
 
+    def insert(self, module: str, records: list[dict], trigger: Iterable[str] = ()) -> list[RecordResult]:
+        """ONE insert call of ≤100 records (no duplicate check: a record already in Zoho is created again)."""
+        self._check_batch(records)
+        doc = self._request("POST", module, json={"data": list(records), "trigger": list(trigger)},
+                            cost=limits.write_cost(len(records)), per_record=True)
+        return self._results(doc, len(records))
+
+    def update(self, module: str, records: list[dict], trigger: Iterable[str] = ()) -> list[RecordResult]:
+        """ONE update call of ≤100 records, each with its Zoho `id`."""
+        self._check_batch(records)
+        if any(not record.get("id") for record in records):
+            raise ValueError("Every record of a Zoho update needs its id.")
+        doc = self._request("PUT", module, json={"data": list(records), "trigger": list(trigger)},
+                            cost=limits.write_cost(len(records)), per_record=True)
+        return self._results(doc, len(records))
+
     def get_record(self, module: str, record_id: str) -> dict | None:
         doc = self._request("GET", f"{module}/{record_id}")
         return (doc or {}).get("data", [None])[0] if doc else None

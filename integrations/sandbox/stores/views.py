@@ -26,6 +26,7 @@ from integrations.sandbox.stores.search import (
     apply_search,
     parse_fields,
     parse_search_criteria,
+    search_queryset,
 )
 
 # WooCommerce
@@ -197,6 +198,16 @@ ORDER_FIELDS = {
     "updated_at": lambda o: o["updated_at"], "created_at": lambda o: o["created_at"], "status": lambda o: o["status"],
     "state": lambda o: o["state"], "store_id": lambda o: o["store_id"],
 }
+# Attributes the database can filter and sort exactly (search.search_queryset); others use the Python path.
+CUSTOMER_COLUMNS = {
+    "entity_id": ("id", "int"), "website_id": ("website_id", "int"), "email": ("email", "text"),
+    "firstname": ("first_name", "text"), "lastname": ("last_name", "text"),
+    "updated_at": ("date_modified", "time"), "created_at": ("date_created", "time"),
+}
+ORDER_COLUMNS = {
+    "entity_id": ("id", "int"), "customer_id": ("customer_id", "int"),
+    "updated_at": ("date_modified", "time"), "created_at": ("date_created", "time"),
+}
 ACL = {"customers": "Magento_Customer::customer", "orders": "Magento_Sales::actions_view",
        "store": "Magento_Backend::store"}
 
@@ -227,15 +238,19 @@ def magento_api(request, slug, route):
             return _magento_error("No such entity with %fieldName = %fieldValue", 404,
                                   {"fieldName": "customerId", "fieldValue": int(match.group(2))})
         return JsonResponse(apply_fields(payloads.magento_customer(customer), parse_fields(request.GET.get("fields"))))
-    if match.group(1) == "orders":
-        rows = [payloads.magento_order(o) for o in store.orders.select_related("customer")]
-        allowed = ORDER_FIELDS
-    else:
-        rows = [payloads.magento_customer(c) for c in store.customers.all()]
-        allowed = CUSTOMER_FIELDS
+    orders = match.group(1) == "orders"
     try:
         criteria = parse_search_criteria(request.GET)
-        items, total, echo = apply_search(rows, criteria, allowed)
+        found = search_queryset(store.orders.select_related("customer") if orders else store.customers.all(),
+                                criteria, ORDER_COLUMNS if orders else CUSTOMER_COLUMNS)
+        if found is not None:
+            page, total, echo = found
+            render = payloads.magento_order if orders else payloads.magento_customer
+            items = [render(row) for row in page]
+        else:
+            rows = ([payloads.magento_order(o) for o in store.orders.select_related("customer")] if orders
+                    else [payloads.magento_customer(c) for c in store.customers.all()])
+            items, total, echo = apply_search(rows, criteria, ORDER_FIELDS if orders else CUSTOMER_FIELDS)
     except SearchError as exc:
         return _magento_error(exc.message, 400, exc.parameters)
     body = {"items": items, "search_criteria": echo, "total_count": total}

@@ -261,3 +261,24 @@ def test_api_domain_from_the_token_response_is_used(http, connection, no_sleep):
     connection.refresh_from_db()
     http.get("https://www.zohoapis.eu/crm/v8/org", json={"org": [{"id": "9"}]})
     assert crm_for(connection, no_sleep).org() == {"id": "9"}
+
+
+def test_it_inserts_one_batch_with_one_credit_per_ten_records(http, connection, no_sleep):
+    records = [{"Last_Name": f"L{i}", "Email": f"p{i}@example.com"} for i in range(11)]
+    http.post(f"{CRM}/Contacts", status=201, json={"data": [upsert_entry(i) for i in range(11)]},
+              match=[matchers.json_params_matcher({"data": records, "trigger": []})])
+    crm = crm_for(connection, no_sleep)
+    results = crm.insert("Contacts", records)
+    assert [r.zoho_id for r in results] == [f"41508680000031940{i:02d}" for i in range(11)]
+    assert (crm.calls, crm.credits) == (1, 2)
+
+
+def test_it_updates_records_by_id_and_refuses_records_without_one(http, connection, no_sleep):
+    records = [{"id": "4150868000003194000", "Phone": "1"}]
+    http.put(f"{CRM}/Leads", json={"data": [upsert_entry(0, "update")]},
+             match=[matchers.json_params_matcher({"data": records, "trigger": []})])
+    crm = crm_for(connection, no_sleep)
+    assert crm.update("Leads", records)[0].ok
+    with pytest.raises(ValueError):
+        crm.update("Leads", [{"Phone": "2"}])
+    assert (crm.calls, crm.credits) == (1, 1)

@@ -1,0 +1,78 @@
+"""Print the markdown tables of docs/benchmarks.md from the committed results in docs/bench/.
+
+    .venv/bin/python -m scripts.bench_table
+"""
+
+import json
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "docs" / "bench"
+RUNS = ("initial", "unchanged", "changed")
+
+
+def figure(run: dict, key: str):
+    extra = run.get("extrapolated") or {}
+    value = extra.get(key, run.get(key))
+    return f"{value:,}{'*' if key in extra else ''}" if isinstance(value, int | float) else "–"
+
+
+def ratio(mine, theirs) -> str:
+    if mine in (None, 0):
+        return "∞ (ours 0)" if theirs else "–"
+    return f"{theirs / mine:,.0f}×" if theirs / mine >= 10 else f"{theirs / mine:.1f}×"
+
+
+def value(run, key):
+    return (run.get("extrapolated") or {}).get(key, run.get(key))
+
+
+def main():
+    print("| N | run | who | Zoho calls | credits | wall s | rec/s | own rec/s | peak RSS MB | DB queries | "
+          "queries/batch (median) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    reports = sorted((json.loads(p.read_text()) for p in BENCH.glob("n*.json") if p.stem[1:].isdigit()),
+                     key=lambda r: r["customers"])
+    for report in reports:
+        for run in RUNS:
+            for who in ("ours", "naive"):
+                side = report[who].get(run)
+                if not side:
+                    continue
+                print(f"| {report['customers']:,} | {run} | {who} | {figure(side, 'zoho_calls')} | "
+                      f"{figure(side, 'credits')} | {figure(side, 'wall_seconds')} | {side['records_per_second']:,} | "
+                      f"{side.get('own_records_per_second', '–'):,} | {side['peak_rss_mb']} | {side['db_queries']:,} | "
+                      f"{side['db_queries_per_batch']['median'] or '–'} |")
+    print()
+    print("| N | run | calls naive/ours | credits naive/ours | wall naive/ours |")
+    print("|---|---|---|---|---|")
+    for report in reports:
+        for run in RUNS:
+            ours, naive = report["ours"].get(run), report["naive"].get(run)
+            if not ours or not naive:
+                continue
+            mark = "*" if "extrapolated" in naive else ""
+            print(f"| {report['customers']:,} | {run} | "
+                  + " | ".join(ratio(value(ours, k), value(naive, k)) + mark
+                               for k in ("zoho_calls", "credits", "wall_seconds")) + " |")
+    for pattern, title in (("memory_n*.json", "DEBUG off, as in production"),
+                           ("debug_on_memory_n*.json", "DEBUG on: Django's debug query log included")):
+        memory_table(pattern, title)
+
+
+def memory_table(pattern: str, title: str):
+    memory = sorted((json.loads(p.read_text()) for p in BENCH.glob(pattern)), key=lambda r: r["customers"])
+    if memory:
+        print()
+        print(f"| N | run | peak heap MB (tracemalloc, engine only; {title}) | peak RSS MB | DB queries | "
+              "queries/batch (median, max) |")
+        print("|---|---|---|---|---|---|")
+        for report in memory:
+            for run in RUNS:
+                side = report["ours"][run]
+                batch = side["db_queries_per_batch"]
+                print(f"| {report['customers']:,} | {run} | {side['peak_heap_mb']} | {side['peak_rss_mb']} | "
+                      f"{side['db_queries']:,} | {batch['median'] or '–'}, {batch['max'] or '–'} |")
+
+
+if __name__ == "__main__":
+    main()
