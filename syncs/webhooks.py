@@ -117,7 +117,7 @@ def _full_customer(source, customer):
     the store cannot say more."""
     try:
         return source.customer(customer.source_id) or customer
-    except (NotImplementedError, SourceError):
+    except SourceError:
         return customer
 
 

@@ -28,7 +28,7 @@ class ZohoError(Exception):
 
 
 class ReauthorizationRequired(ZohoError):
-    pass
+    """The grant is gone (revoked, expired, wrong scopes): an admin must authorize again."""
 
 
 class RateLimited(ZohoError):
@@ -38,11 +38,11 @@ class RateLimited(ZohoError):
 
 
 class TransientError(ZohoError):
-    pass
+    """Zoho or the network failed for now (5xx, timeout, unreadable answer): retry later."""
 
 
 class ConfigurationError(ZohoError):
-    pass
+    """A permanent mistake on our side (module, field, scope, URL): fix the setup, do not retry."""
 
 
 class CreditBudgetExceeded(ZohoError):

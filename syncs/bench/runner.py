@@ -17,7 +17,7 @@ RUNS = ("initial", "unchanged", "changed")
 
 
 class BenchError(Exception):
-    pass
+    """The benchmark could not run (a message for the command line)."""
 
 
 def run_benchmark(customers: int, *, fraction: float = 0.01, latency_ms: int = 0, naive_runs=RUNS,

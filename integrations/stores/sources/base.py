@@ -164,9 +164,9 @@ class Source(ABC):
         """Every current registered customer's source_id, streamed (for deletion detection; may repeat an id).
         Guest buyers are not listed: they cannot be deleted, only their orders can."""
 
+    @abstractmethod
     def customer(self, source_id: str) -> Customer | None:
         """One customer with full rollups, or None when it no longer exists."""
-        raise NotImplementedError
 
     def exists(self, source_id: str) -> bool:
         """Whether the store still has this customer (a single read; sources may make it cheaper)."""
