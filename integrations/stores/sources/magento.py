@@ -32,7 +32,7 @@ from integrations.stores.sources.base import (
     to_decimal,
 )
 from integrations.stores.sources.countries import country_name
-from integrations.stores.sources.errors import InvalidRecord, SourceError
+from integrations.stores.sources.errors import InvalidRecord, SourceError, json_object, unexplained_http_error
 from integrations.stores.sources.http import StoreHTTP
 
 PAGE_SIZE = 100  # ≤ 300, the cap when Magento's web API input limits are on
@@ -346,20 +346,10 @@ def _billing_address(data: dict) -> dict:
 def magento_error(response, path: str) -> SourceError:
     """Magento's `{"message": "… %placeholders …", "parameters": …}` as one readable sentence."""
     status = response.status_code
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict) or "message" not in body:
-        if status == 404:
-            error = SourceError(f"No Magento REST API at {path} (HTTP 404): check the store URL (the shop's address, "
-                                "without /rest).", permanent=True)
-        elif status >= 500 or status == 429:
-            error = SourceError(f"The store failed with HTTP {status} on {path}; will retry later.")
-        else:
-            error = SourceError(f"The store answered HTTP {status} on {path}.", permanent=status in (401, 403))
-        error.status = status
-        return error
+    body = json_object(response)
+    if body is None or "message" not in body:
+        return unexplained_http_error(status, path, f"No Magento REST API at {path} (HTTP 404): check the store URL "
+                                                    "(the shop's address, without /rest).")
     message = interpolate(text(body.get("message")), body.get("parameters"))
     if status == 401:
         readable = f"Magento rejected the access token (HTTP 401: {message}). {BEARER_HELP}"

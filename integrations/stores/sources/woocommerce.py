@@ -34,7 +34,7 @@ from integrations.stores.sources.base import (
     to_decimal,
 )
 from integrations.stores.sources.countries import country_name
-from integrations.stores.sources.errors import InvalidRecord, SourceError
+from integrations.stores.sources.errors import InvalidRecord, SourceError, json_object, unexplained_http_error
 from integrations.stores.sources.http import StoreHTTP
 
 API = "/wp-json/wc/v3"
@@ -400,23 +400,11 @@ def _event_json(event) -> dict:
 def woocommerce_error(response, path: str) -> SourceError:
     """WooCommerce's `{"code","message","data":{"status"}}` as one readable, actionable sentence."""
     status = response.status_code
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict) or "code" not in body:
-        if status == 404:
-            error = SourceError(
-                f"No WordPress REST API at {path} (HTTP 404, not a WordPress answer): check the store URL "
-                "(the WordPress site address) and that pretty permalinks are on.",
-                permanent=True,
-            )
-        elif status >= 500 or status == 429:
-            error = SourceError(f"The store failed with HTTP {status} on {path}; will retry later.")
-        else:
-            error = SourceError(f"The store answered HTTP {status} on {path}.", permanent=status in (401, 403))
-        error.status = status
-        return error
+    body = json_object(response)
+    if body is None or "code" not in body:
+        return unexplained_http_error(
+            status, path, f"No WordPress REST API at {path} (HTTP 404, not a WordPress answer): check the store URL "
+            "(the WordPress site address) and that pretty permalinks are on.")
     code, message = text(body.get("code")), text(body.get("message"))
     if code == "rest_no_route":
         readable = (
