@@ -58,6 +58,8 @@ class Outcome:
 
 
 def write_outcome(sync_settings, outcome: Outcome, started: datetime) -> None:
+    if not (outcome.records or outcome.errors or outcome.done):
+        return
     with transaction.atomic():  # all of a batch's outcome or none of it (a lost database mid-write)
         write_records(outcome.records)
         keys = {e.key for e in outcome.errors} | {r.key for r in outcome.records}

@@ -173,9 +173,9 @@ def finish(ctx: RunContext, stop: Stop) -> None:
     run, now = ctx.run, timezone.now()
     ctx.note_calls()
     if stop.status == SyncRun.Status.SUCCEEDED and run.report.get("unreadable_stores"):
-        names = ", ".join(s["store"] for s in run.report["unreadable_stores"])
+        problems = " ".join(f"{s['store']}: {s['message']}" for s in run.report["unreadable_stores"])
         stop = Stop(SyncRun.Status.PARTIAL, Reason.STORE_ERROR,
-                    f"Could not read {names} (see the report); the other stores were synced.")
+                    f"A store could not be read; the other stores were synced. {problems}")
     run.status = stop.status
     run.stop_reason = stop.reason
     run.error_summary = stop.summary

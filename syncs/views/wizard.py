@@ -114,7 +114,7 @@ def record_mapping(request, pk):
     form = RecordMappingForm(request.POST, instance=sync_settings)
     form.save()
     if not sync_settings.modules:
-        messages.warning(request, "Neither Sync Contacts nor Sync Leads is ticked, so nothing will be synced.")
+        messages.warning(request, "No record type is ticked, so nothing will be synced.")
         return redirect(access.wizard_url(connection, "record-mapping"))
     if request.POST.get("next") == "preview":
         return run_preview(request, sync_settings)

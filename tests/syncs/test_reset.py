@@ -25,7 +25,7 @@ class WorkerKilled(BaseException):
 def main(sandbox_connection, store_sandbox):
     store_sandbox.app_store(store_sandbox.woocommerce("shop-a", customers=30, seed="a"))
     store_sandbox.app_store(store_sandbox.woocommerce("shop-b", customers=30, seed="b"))
-    return make_settings(sandbox_connection)
+    return make_settings(sandbox_connection, sync_deals=False)  # people only here; Deals: test_orders.py
 
 
 def people(zoho_sandbox):
