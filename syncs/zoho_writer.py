@@ -78,11 +78,13 @@ class ZohoWriter:
                 to_send.append(pending)
             outcome.finished(module, pending.key)
         now = timezone.now()
+        known = {p.key for p in to_send if p.record and p.record.zoho_id}
         for pendings, results in self.send(module, to_send):
             for pending, result in zip(pendings, results, strict=True):
                 if result.ok:
                     outcome.synced(sync_settings, pending, result.zoho_id, now)
-                    ctx.count("created" if result.action == "insert" else "updated")
+                    created = result.action == "insert" or (not result.action and pending.key not in known)
+                    ctx.count("created" if created else "updated")
                 else:
                     outcome.fail(sync_settings, ctx.run, pending, result.code, result.field, result.message)
                     ctx.count("failed")
