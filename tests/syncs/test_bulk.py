@@ -11,8 +11,8 @@ from integrations.stores.sources.base import Customer
 from syncs import claims
 from syncs.engine import Hooks, RunContext, run_sync
 from syncs.models import CONTACTS, LEADS, SyncedRecord, SyncRun
-from syncs.reading import stage
 from syncs.planner import PeoplePlanner
+from syncs.reading import stage
 from syncs.zoho_fields import ZohoFields
 from syncs.zoho_writer import ZohoWriter
 from tests.syncs.conftest import make_settings, make_store, no_sleep
