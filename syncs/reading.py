@@ -41,6 +41,7 @@ def read_stores(ctx: RunContext) -> None:
         except SourceError as exc:
             report_unreadable(ctx, store, checkpoint, exc)
             continue
+        ctx.stores_read += 1
         if not ctx.dry_run:
             mark_read(ctx, store, checkpoint)
 

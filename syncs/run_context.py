@@ -63,6 +63,7 @@ class RunContext:
         self.dry_run = run.dry_run
         self.full = run.trigger == SyncRun.Trigger.RESET  # resend everything, deleted marks included
         self.signpost = timezone.now()  # nothing changed after this is taken as read
+        self.stores_read = 0
         self._crm = None
         self._calls_base = run.zoho_calls
         self._credits_base = run.credits
@@ -174,8 +175,11 @@ def finish(ctx: RunContext, stop: Stop) -> None:
     ctx.note_calls()
     if stop.status == SyncRun.Status.SUCCEEDED and run.report.get("unreadable_stores"):
         problems = " ".join(f"{s['store']}: {s['message']}" for s in run.report["unreadable_stores"])
-        stop = Stop(SyncRun.Status.PARTIAL, Reason.STORE_ERROR,
-                    f"A store could not be read; the other stores were synced. {problems}")
+        if ctx.stores_read:
+            stop = Stop(SyncRun.Status.PARTIAL, Reason.STORE_ERROR,
+                        f"A store could not be read; the other stores were synced. {problems}")
+        else:
+            stop = Stop(SyncRun.Status.FAILED, Reason.STORE_ERROR, f"A store could not be read: {problems}")
     run.status = stop.status
     run.stop_reason = stop.reason
     run.error_summary = stop.summary
