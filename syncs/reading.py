@@ -12,7 +12,7 @@ before the run started are marked processed: what they announced is in the snaps
 
 from django.utils import timezone
 
-from integrations.stores.models import WebhookEvent
+from integrations.stores.models import mark_deliveries_read
 from integrations.stores.sources import get_source
 from integrations.stores.sources.errors import SourceError
 from syncs.deletions import detect_deletions
@@ -57,9 +57,7 @@ def report_unreadable(ctx: RunContext, store, checkpoint, exc: SourceError) -> N
 def mark_read(ctx: RunContext, store, checkpoint) -> None:
     if checkpoint.read_error:
         StoreCheckpoint.objects.filter(pk=checkpoint.pk).update(read_error="", read_error_at=None)
-    WebhookEvent.objects.filter(store=store, status=WebhookEvent.Status.PENDING,
-                                received_at__lte=ctx.signpost).update(
-        status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now(), error="")
+    mark_deliveries_read(store, ctx.signpost)
 
 
 def read_store(ctx, store, source, checkpoint, since) -> None:

@@ -9,6 +9,7 @@ costs one run, not one per delivery. The run reads what changed like any other: 
 from django.db.models import Q
 from django.utils import timezone
 
+from integrations.stores.models import ignore_deliveries
 from integrations.zoho.models import ZohoConnection
 from syncs import claims
 from syncs.models import SyncRun, SyncSettings
@@ -28,7 +29,7 @@ def store_changed(store) -> list[int]:
                if s.connection.status == ZohoConnection.Status.CONNECTED
                and s.sync_option != SyncSettings.SyncOption.NONE]
     if not targets:
-        ignore_deliveries(store)
+        ignore_deliveries(store, "No Zoho connection syncs this store.")
         return []
     queued = []
     for sync_settings in targets:
@@ -39,14 +40,6 @@ def store_changed(store) -> list[int]:
             continue  # the run in progress (or waiting) reads it, or the next one right after it
         queued.append(start_sync(sync_settings, SyncRun.Trigger.WEBHOOK).pk)
     return queued
-
-
-def ignore_deliveries(store) -> None:
-    from integrations.stores.models import WebhookEvent
-
-    WebhookEvent.objects.filter(store=store, status=WebhookEvent.Status.PENDING).update(
-        status=WebhookEvent.Status.IGNORED, processed_at=timezone.now(),
-        error="No Zoho connection syncs this store.")
 
 
 def active_reset_of(sync_settings) -> bool:
