@@ -118,10 +118,10 @@ class WebhookEvent(models.Model):
     delivery_id = models.CharField(max_length=128, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    triggered_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the store's change was announced to the sync (store_changed).")
     processed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -145,6 +145,19 @@ def mark_deliveries_read(store, received_before) -> int:
     return WebhookEvent.objects.filter(store=store, status=WebhookEvent.Status.PENDING,
                                        received_at__lte=received_before).update(
         status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now(), error="")
+
+
+def note_deliveries_triggered(store, now) -> int:
+    return WebhookEvent.objects.filter(store=store, status=WebhookEvent.Status.PENDING,
+                                       triggered_at__isnull=True).update(triggered_at=now)
+
+
+def deliveries_never_triggered(received_before) -> list[int]:
+    """Ids of the stores with pending deliveries whose change was never announced (the process died between
+    storing a delivery and sending `store_changed`)."""
+    return sorted(set(WebhookEvent.objects.filter(
+        status=WebhookEvent.Status.PENDING, triggered_at__isnull=True, received_at__lt=received_before,
+    ).values_list("store_id", flat=True)))
 
 
 def ignore_deliveries(store, reason: str) -> int:

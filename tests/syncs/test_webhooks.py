@@ -3,15 +3,15 @@
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.utils import timezone
 
 from integrations.sandbox.stores import services as shop_services
 from integrations.stores.models import WebhookEvent
 from integrations.zoho.models import ZohoApiClient, ZohoConnection
-from syncs import claims, tasks
+from syncs import tasks
+from syncs.engine import Hooks, run_sync
 from syncs.models import DEALS, SyncedRecord, SyncRun, SyncSettings
-from tests.syncs.conftest import make_settings
+from tests.syncs.conftest import make_settings, no_sleep
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -65,19 +65,49 @@ def test_a_delivery_during_a_run_leaves_the_connection_due_at_once(zoho_sandbox,
                                                                    django_capture_on_commit_callbacks):
     sandbox_shop, store = shop
     sync_settings = SyncSettings.objects.get()
-    started = timezone.now()
-    assert claims.claim(sync_settings.pk, "a-long-sync")  # a run is reading the stores right now
+    orders = []
+
+    def order_arrives(run):  # while the run writes its first batch, past its read of the store
+        if not orders:
+            orders.append(shop_services.create_order(sandbox_shop, sandbox_shop.customers.first()))
+            deliver(sandbox_shop, orders[0], django_capture_on_commit_callbacks)
+
+    run = run_sync(sync_settings, hooks=Hooks(sleep=no_sleep, after_batch=order_arrives))
+    assert run.status == "succeeded" and orders
+    assert not SyncRun.objects.filter(trigger=SyncRun.Trigger.WEBHOOK).exists()  # none queued behind the run
+    assert WebhookEvent.objects.get().status == "pending"  # received after that run read the store
+    sync_settings.refresh_from_db()
+    assert sync_settings.next_sync_at <= timezone.now()  # due again at once, not in 30 minutes
+
+    assert sync_settings.pk in tasks.tick()["enqueued"]  # the next tick runs it (inline in tests)
+    assert WebhookEvent.objects.get().status == "processed"
+    assert SyncedRecord.objects.filter(module=DEALS, key=f"{store.pk}-{orders[0].pk}", status="synced").exists()
+
+
+def test_while_zoho_asked_to_wait_a_delivery_queues_no_run(zoho_sandbox, shop, django_capture_on_commit_callbacks):
+    sandbox_shop, store = shop
+    sync_settings = SyncSettings.objects.get()
+    zoho_sandbox.fault(fail_next=100, fail_mode="503")
+    refused = run_sync(sync_settings, hooks=Hooks(sleep=no_sleep))
+    assert refused.stop_reason == "transient"
     order = shop_services.create_order(sandbox_shop, sandbox_shop.customers.first())
     deliver(sandbox_shop, order, django_capture_on_commit_callbacks)
-    assert not SyncRun.objects.filter(trigger=SyncRun.Trigger.WEBHOOK).exists()  # no run queued behind it
+    assert SyncRun.objects.count() == 1  # no run hammering Zoho: the change waits for the retry time
     sync_settings.refresh_from_db()
-    assert sync_settings.store_changed_at >= started and WebhookEvent.objects.get().status == "pending"
-    claims.release(sync_settings.pk, "a-long-sync")
+    assert sync_settings.store_changed_at and WebhookEvent.objects.get().triggered_at
 
-    with time_machine.travel(timezone.now() + timedelta(seconds=5)):
-        assert sync_settings.pk in tasks.tick()["enqueued"]  # due now: the tick runs it (inline in tests)
-    assert WebhookEvent.objects.get().status == "processed"
-    assert SyncedRecord.objects.filter(module=DEALS, key=f"{store.pk}-{order.pk}", status="synced").exists()
+
+def test_the_tick_triggers_a_delivery_whose_trigger_was_lost_once(zoho_sandbox, shop):
+    sandbox_shop, store = shop
+    SyncSettings.objects.update(next_sync_at=timezone.now() + timedelta(minutes=20))  # not due by schedule
+    lost = WebhookEvent.objects.create(store=store, topic="order.created", resource="order", resource_id="1",
+                                       modified_at=timezone.now(), body="{}",
+                                       received_at=timezone.now() - timedelta(minutes=5))
+    result = tasks.tick()
+    assert result["webhook_stores"] == [store.pk]
+    lost.refresh_from_db()
+    assert lost.triggered_at and lost.status == "processed"  # the run it queued read the store
+    assert tasks.tick()["webhook_stores"] == []
 
 
 def test_a_burst_of_deliveries_queues_one_run(zoho_sandbox, shop, django_capture_on_commit_callbacks):
