@@ -149,7 +149,7 @@ def test_it_flags_nothing_when_the_scan_fails_midway_and_the_next_run_does_it(zo
     run = sync(main)
 
     assert failing.call_count == 1
-    assert run.status == "partial" and run.stop_reason == "store_error" and "HTTP 503" in run.error_summary
+    assert run.status == "failed" and run.stop_reason == "store_error" and "HTTP 503" in run.error_summary
     assert not CustomerSnapshot.objects.filter(deleted=True).exists()
     assert gone.email in zoho_emails(zoho_sandbox, LEADS)
     assert SyncedRecord.objects.get(key=gone.email, module=LEADS).status == "synced"
