@@ -1,15 +1,18 @@
 """Store forms, one per kind, with the kind's own fields. Secrets are write-only: never rendered back,
-and a blank secret field on edit keeps the stored value."""
+and a blank secret field on edit keeps the stored value, unless the store URL changes: saved keys are never
+sent to a new address, so a changed URL needs every secret entered again."""
 
 from django import forms
 from django.contrib.auth import get_user_model
 
 from integrations.encryption import mask
-from integrations.stores.models import Store
+from integrations.stores.models import Store, same_url
 from integrations.stores.sources.errors import SourceError
 from integrations.stores.sources.http import check_store_url
+from integrations.zoho.models import ZohoConnection
 
-KEEP = "Leave blank to keep the stored value."
+KEEP = "Leave blank to keep the stored value (unless you change the store URL)."
+URL_CHANGED = "The store URL changed: enter this secret again (saved keys are never sent to a new address)."
 
 
 class StoreForm(forms.ModelForm):
@@ -59,7 +62,22 @@ class StoreForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("is_my_store") is False and not cleaned.get("owner") and "owner" in self.fields:
             self.add_error("owner", "An affiliate store needs an owner.")
+        if self.url_changed(cleaned):
+            for name in self.secret_fields:
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, URL_CHANGED)
         return cleaned
+
+    def url_changed(self, cleaned) -> bool:
+        """An existing store whose URL is being changed (its saved keys must not follow)."""
+        return bool(self.instance.pk and self.instance.credentials and "base_url" in cleaned
+                    and not same_url(cleaned["base_url"], self.instance.base_url))
+
+    def store_owner(self, cleaned):
+        """Who the store will belong to once saved (None: the platform)."""
+        if "owner" in self.fields:
+            return cleaned.get("owner")
+        return self.instance.owner if self.instance.pk else self.user
 
     def save(self, commit=True):
         store = super().save(commit=False)
@@ -138,10 +156,13 @@ class ZohoOrgStoreForm(StoreForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["zoho_connection"].required = True
-        self.fields["zoho_connection"].help_text = (
-            "The org to read from, through its own Zoho connection (any data center). It must not be the org "
-            "this store syncs into."
+        field = self.fields["zoho_connection"]
+        field.required = True
+        if self.user is not None and not self.user.is_staff:
+            field.queryset = ZohoConnection.objects.filter(owner=self.user)  # never another tenant's orgs
+        field.help_text = (
+            "The org to read from, through its own Zoho connection (any data center): one of the store owner's "
+            "connections. It must not be the org this store syncs into."
         )
 
     def clean_base_url(self):
@@ -151,9 +172,10 @@ class ZohoOrgStoreForm(StoreForm):
         cleaned = super().clean()
         connection = cleaned.get("zoho_connection")
         if connection is not None:
-            from integrations.stores.sources.zoho_org import same_org_error
+            from integrations.stores.sources.zoho_org import foreign_connection_error, same_org_error
 
-            error = same_org_error(connection)
+            error = same_org_error(connection) or foreign_connection_error(
+                Store(owner=self.store_owner(cleaned)), connection)
             if error:
                 self.add_error("zoho_connection", error)
         return cleaned
