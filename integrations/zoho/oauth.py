@@ -216,10 +216,13 @@ def refresh(connection) -> TokenResponse:
 
 
 def revoke(connection) -> bool:
-    """Revoke the refresh token (and with it its access tokens). True when Zoho confirmed it."""
-    response = transport.send(
-        "POST", _token_url(connection.accounts_server, "/revoke"), data={"token": connection.refresh_token}
-    )
+    """Revoke the connection's refresh token (and with it its access tokens). True when Zoho confirmed it."""
+    return revoke_token(connection.accounts_server, connection.refresh_token)
+
+
+def revoke_token(accounts_server: str, token: str) -> bool:
+    """`POST {accounts}/oauth/v2/token/revoke` with the token in the body; True when Zoho confirmed it."""
+    response = transport.send("POST", _token_url(accounts_server, "/revoke"), data={"token": token})
     try:
         doc = response.json()
     except ValueError:

@@ -134,8 +134,8 @@ def test_zoho_connect_with_a_self_client_grant_token(http, zoho_sandbox, db):
     code = zoho_sandbox.self_client_code(sandbox_client)
     out = StringIO()
     call_command("zoho_connect", "--name", "headless", "--data-center", "sandbox", "--client-id",
-                 sandbox_client.client_id, "--client-secret", sandbox_client.client_secret, "--grant-token", code,
-                 "--json", stdout=out)
+                 sandbox_client.client_id, "--client-secret-stdin", "--grant-token", code,
+                 "--json", stdout=out, stdin=StringIO(sandbox_client.client_secret + "\n"))
     report = json.loads(out.getvalue())
     assert report["ok"] is True and report["org_name"] == zoho_sandbox.org.name
     out = StringIO()
