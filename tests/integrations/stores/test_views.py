@@ -62,7 +62,7 @@ def test_adding_a_store_needs_its_keys_and_a_safe_url(admin_client, settings, db
     assert response.status_code == 200 and "must use https" in body and "This field is required" in body
     response = admin_client.post("/stores/add/magento/", {
         "name": "Partner", "base_url": "https://127.0.0.1", "enabled": "on", "access_token": "tok"})
-    assert "private or loopback" in response.content.decode()
+    assert "loopback, link-local and cloud metadata addresses are not allowed" in response.content.decode()
     assert not Store.objects.exists()
 
 
