@@ -63,10 +63,14 @@ class StoreForm(forms.ModelForm):
         if cleaned.get("is_my_store") is False and not cleaned.get("owner") and "owner" in self.fields:
             self.add_error("owner", "An affiliate store needs an owner.")
         if self.url_changed(cleaned):
-            for name in self.secret_fields:
+            for name in self.needed_secrets(cleaned):
                 if not cleaned.get(name) and name not in self.errors:
                     self.add_error(name, URL_CHANGED)
         return cleaned
+
+    def needed_secrets(self, cleaned) -> tuple[str, ...]:
+        """The secrets this store needs with the values being saved."""
+        return self.secret_fields
 
     def url_changed(self, cleaned) -> bool:
         """An existing store whose URL is being changed (its saved keys must not follow)."""
@@ -125,21 +129,52 @@ class WooCommerceStoreForm(StoreForm):
 
 class MagentoStoreForm(StoreForm):
     kind = Store.Kind.MAGENTO
-    secret_fields = ("access_token",)
-    config_fields = ("website_id",)
+    secret_fields = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+    config_fields = ("auth", "website_id")
+    BEARER_SECRETS = ("access_token",)
 
-    access_token = _secret(
-        "Integration access token",
-        "From System → Extensions → Integrations → (your integration) → Activate: the Access Token. Admin "
-        "tokens do not work for an unattended sync (two-factor authentication blocks them; they expire in 4 h). "
-        "Magento 2.4.4+ accepts the token as a Bearer token only with Stores → Configuration → Services → OAuth "
-        "→ Consumer Settings → “Allow OAuth Access Tokens to be used as standalone Bearer tokens” = Yes.",
+    auth = forms.ChoiceField(
+        label="Sign-in", initial="oauth1",
+        choices=[("oauth1", "OAuth 1.0a: every request signed (recommended)"),
+                 ("bearer", "Access token as a Bearer token")],
+        help_text="OAuth 1.0a is what Adobe recommends and works on every Magento 2.4. The Bearer mode works on "
+                  "2.4.4+ only with Stores → Configuration → Services → OAuth → Consumer Settings → “Allow OAuth "
+                  "Access Tokens to be used as standalone Bearer tokens” = Yes, which Adobe advises against.",
     )
+    consumer_key = _secret(
+        "Consumer key",
+        "From System → Extensions → Integrations → (your integration, with access to Customers and Sales → "
+        "Operations → Orders) → Activate. Admin tokens do not work for an unattended sync (two-factor "
+        "authentication blocks them; they expire in 4 h).",
+    )
+    consumer_secret = _secret("Consumer secret")
+    access_token = _secret("Access token", "Needed in both modes.")
+    access_token_secret = _secret("Access token secret")
     website_id = forms.IntegerField(
         label="Website ID", required=False, min_value=1,
         help_text="Optional: read only this website's customers. The same email can be a separate customer on "
                   "each website; one store per website keeps them apart.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.secret_fields:  # which are needed depends on the mode: checked in clean()
+            self.fields[name].required = False
+        if self.instance.pk:
+            from integrations.stores.sources.magento import auth_mode
+
+            self.initial["auth"] = auth_mode(self.instance.config, self.instance.get_credentials())
+
+    def needed_secrets(self, cleaned) -> tuple[str, ...]:
+        return self.BEARER_SECRETS if cleaned.get("auth") == "bearer" else self.secret_fields
+
+    def clean(self):
+        cleaned = super().clean()
+        stored = {} if self.url_changed(cleaned) else self.instance.get_credentials()
+        for name in self.needed_secrets(cleaned):
+            if not cleaned.get(name) and not stored.get(name) and name not in self.errors:
+                self.add_error(name, "This field is required.")
+        return cleaned
 
 
 class ZohoOrgStoreForm(StoreForm):

@@ -102,3 +102,22 @@ def test_no_oauth_callback_query_or_header_gives_a_5xx(signed_in, query, valid_s
             query["accounts-server"] = "https://accounts.zoho.example.invalid"
     response = client.get("/zoho/oauth/callback/", query, headers={"Referer": referer})
     assert response.status_code < 500
+
+
+@pytest.mark.django_db(databases=["default", "sandbox"])
+@PROPERTY
+@given(authorization=st.one_of(
+    header_text, header_text.map(lambda t: "OAuth " + t), header_text.map(lambda t: "Bearer " + t),
+    st.dictionaries(st.sampled_from(["oauth_consumer_key", "oauth_token", "oauth_signature_method",
+                                     "oauth_timestamp", "oauth_nonce", "oauth_signature", "oauth_version", "realm"]),
+                    header_text, max_size=8).map(
+        lambda d: "OAuth " + ", ".join(f'{k}="{v}"' for k, v in d.items()))),
+    query=st.dictionaries(st.text(max_size=30), st.text(max_size=30), max_size=4))
+def test_no_authorization_header_gives_the_sandbox_magento_a_5xx(authorization, query):
+    """The emulated Magento's OAuth 1.0a check (oauthlib's server side) answers 401 to anything unsigned."""
+    from tests.fixtures.store_sandbox import make_sandbox_store
+
+    shop = make_sandbox_store("magento", "hostile-oauth")
+    response = Client(raise_request_exception=False).get(
+        f"/sandbox/magento/{shop.slug}/rest/V1/customers/search", query, headers={"Authorization": authorization})
+    assert response.status_code in (400, 401)

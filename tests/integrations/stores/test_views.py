@@ -171,3 +171,28 @@ def test_saved_keys_never_follow_a_url_changed_around_the_form(http, stores):
     assert not result.ok and len(http.calls) == 0
     mine.base_url = "https://shop.example.com/"
     assert mine.get_credentials()["consumer_secret"] == "cs_" + "2" * 40
+
+
+MAGENTO_KEYS = {"consumer_key": "k" * 32, "consumer_secret": "s" * 32, "access_token": "t" * 32,
+                "access_token_secret": "u" * 32}
+
+
+def test_a_magento_store_signs_with_oauth1_and_needs_the_four_integration_keys(admin_client, db):
+    form = {"name": "Mage", "base_url": "https://magento.example.com", "is_my_store": "on", "enabled": "on",
+            "auth": "oauth1"}
+    response = admin_client.post("/stores/add/magento/", {**form, "access_token": "t" * 32})
+    assert response.status_code == 200 and response.content.decode().count("This field is required") == 3
+    response = admin_client.post("/stores/add/magento/", {**form, **MAGENTO_KEYS})
+    assert response.status_code == 302
+    store = Store.objects.get()
+    assert store.get_credentials() == MAGENTO_KEYS and store.config["auth"] == "oauth1"
+    body = admin_client.get(f"/stores/{store.pk}/edit/").content.decode()
+    assert all(value not in body for value in MAGENTO_KEYS.values()) and body.count("Stored: ••••") == 4
+
+
+def test_a_magento_store_in_bearer_mode_needs_only_the_access_token(admin_client, db):
+    response = admin_client.post("/stores/add/magento/", {
+        "name": "Mage", "base_url": "https://magento.example.com", "is_my_store": "on", "enabled": "on",
+        "auth": "bearer", "access_token": "t" * 32})
+    assert response.status_code == 302
+    assert Store.objects.get().get_credentials() == {"access_token": "t" * 32}
