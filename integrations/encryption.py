@@ -51,8 +51,31 @@ def decrypt(token: str) -> str:
         )
 
 
+UNDECRYPTABLE_MESSAGE = "cannot be decrypted: the key that wrote it is missing from FIELD_ENCRYPTION_KEYS"
+
+
+class Undecryptable(str):
+    """What an encrypted field holds when no key in FIELD_ENCRYPTION_KEYS can decrypt its column: an empty
+    (falsy) secret, so the app treats it as missing and asks for it again, that remembers its ciphertext, so
+    saving the row unchanged writes the ciphertext back (putting the lost key back restores the secret)."""
+
+    def __new__(cls, ciphertext: str):
+        value = super().__new__(cls, "")
+        value.ciphertext = ciphertext
+        return value
+
+    def __repr__(self):
+        return "<undecryptable secret>"
+
+
+def is_undecryptable(value) -> bool:
+    return isinstance(value, Undecryptable)
+
+
 def mask(secret: str | None, visible: int = 4) -> str:
     """What the UI may show of a secret: its last few characters at most."""
+    if is_undecryptable(secret):
+        return UNDECRYPTABLE_MESSAGE
     if not secret:
         return ""
     if len(secret) <= visible * 3:
@@ -67,6 +90,8 @@ class EncryptedTextField(models.TextField):
     """
 
     def get_prep_value(self, value):
+        if is_undecryptable(value):
+            return value.ciphertext  # unchanged: never overwrite a secret we could not read
         value = super().get_prep_value(value)
         if value in (None, ""):
             return value
@@ -75,7 +100,10 @@ class EncryptedTextField(models.TextField):
     def from_db_value(self, value, expression, connection):
         if value in (None, ""):
             return value
-        return decrypt(value)
+        try:
+            return _fernet().decrypt(value.encode()).decode()
+        except InvalidToken:
+            return Undecryptable(value)
 
 
 def encrypted_fields():

@@ -5,7 +5,7 @@ sent to a new address, so a changed URL needs every secret entered again."""
 from django import forms
 from django.contrib.auth import get_user_model
 
-from integrations.encryption import mask
+from integrations.encryption import UNDECRYPTABLE_MESSAGE, mask
 from integrations.stores.models import Store, same_url
 from integrations.stores.sources.errors import SourceError
 from integrations.stores.sources.http import check_store_url
@@ -37,6 +37,8 @@ class StoreForm(forms.ModelForm):
             field.required = not stored
             if stored:
                 field.help_text = f"Stored: {mask(stored)}. {KEEP}"
+            elif self.instance.credentials_undecryptable:
+                field.help_text = f"The saved value {UNDECRYPTABLE_MESSAGE}. Enter it again."
         for name in self.config_fields:
             if name in (self.instance.config or {}):
                 self.initial.setdefault(name, self.instance.config[name])

@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.encryption import EncryptedTextField
+from integrations.encryption import UNDECRYPTABLE_MESSAGE, EncryptedTextField, is_undecryptable, mask
 
 
 class Store(models.Model):
@@ -74,6 +74,17 @@ class Store(models.Model):
     def set_credentials(self, values: dict) -> None:
         values = {k: v for k, v in (values or {}).items() if v and k != URL_BINDING}
         self.credentials = json.dumps({**values, URL_BINDING: self.base_url or ""}) if values else ""
+
+    @property
+    def credentials_undecryptable(self) -> bool:
+        """The saved keys exist but no key in FIELD_ENCRYPTION_KEYS can decrypt them (they must be entered again)."""
+        return is_undecryptable(self.credentials)
+
+    def masked_credentials(self) -> dict:
+        """Each saved key masked, for pages; says so when the keys cannot be decrypted."""
+        if self.credentials_undecryptable:
+            return {"keys": UNDECRYPTABLE_MESSAGE}
+        return {name: mask(value) for name, value in self.get_credentials().items()}
 
     def ensure_webhook_secret(self) -> str:
         if not self.webhook_secret:

@@ -52,7 +52,7 @@ def store_detail(request, pk, revealed_secret=None):
     store = _visible_store(request, pk)
     return render(request, "stores/detail.html", {
         "store": store,
-        "credentials": {name: mask(value) for name, value in store.get_credentials().items()},
+        "credentials": store.masked_credentials(),
         "masked_webhook_secret": mask(store.webhook_secret),
         "revealed_secret": revealed_secret,
     })
