@@ -188,6 +188,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
+# Personal data (webhook bodies, run report examples, task results) is pruned daily after this many days.
+DATA_RETENTION_DAYS = env.int("DATA_RETENTION_DAYS", default=30)
+
 # Alerts (re-authorization needed, failing syncs) go to staff users by email when configured.
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
