@@ -63,15 +63,19 @@ def settings_check(app_configs=None, **kwargs):
     return errors
 
 
-@register(Tags.security)
-def undecryptable_secrets_check(app_configs=None, **kwargs):
-    """Stored secrets no key in FIELD_ENCRYPTION_KEYS can decrypt (a key was removed too early)."""
+@register(Tags.database)
+def undecryptable_secrets_check(app_configs=None, databases=None, **kwargs):
+    """Stored secrets no key in FIELD_ENCRYPTION_KEYS can decrypt (a key was removed too early). A database
+    check: `manage.py check --database default` (and `migrate`) run it."""
     from integrations.encryption import encrypted_fields, is_undecryptable
 
     warnings = []
     for model, names in encrypted_fields():
+        alias = router.db_for_read(model)
+        if alias not in (databases or ()):
+            continue
         try:
-            rows = model._default_manager.using(router.db_for_read(model)).values_list(*names)
+            rows = model._default_manager.using(alias).values_list(*names)
             lost = sum(1 for row in rows if any(is_undecryptable(value) for value in row))
         except (DatabaseError, ImproperlyConfigured):
             continue  # not migrated yet, or no key at all (E002 says so)
