@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from integrations import audit
+
 from . import grants, oauth, oauth_state
 from .crm import ZohoCRM
 from .datacenters import DATA_CENTERS, data_center_for_accounts_server
@@ -71,6 +73,8 @@ def exchange_pasted_grant(request, connection, grant_token: str):
     except ZohoError as exc:
         messages.error(request, f"No authentication token was generated. {exc.explanation}")
         return
+    audit.record(audit.Action.CONNECT, "Authorized with a pasted Zoho API grant token.", user=request.user,
+                 connection=connection)
     messages.success(request, "Zoho API Authentication Token generated.")
     verify_and_report(request, connection)
 
@@ -113,6 +117,8 @@ def oauth_callback(request):
         logger.warning("Zoho code exchange failed for connection %s: %s", connection.pk, exc.code)
         messages.error(request, f"No authentication token was generated. {exc.explanation}")
         return redirect(_page(connection))
+    audit.record(audit.Action.CONNECT, f"Authorized through Zoho's consent page ({dc.key} data center).",
+                 user=request.user, connection=connection)
     messages.success(request, "Zoho API Authentication Token generated.")
     verify_and_report(request, connection)
     return redirect(_page(connection))
@@ -140,7 +146,9 @@ def verify(request, pk):
 def reset(request, pk):
     """"Reset Zoho API Authentication Token": revoke at Zoho, forget here."""
     connection = _get_connection(request, pk)
-    messages.info(request, grants.reset(connection))
+    outcome = grants.reset(connection)
+    audit.record(audit.Action.DISCONNECT, outcome, user=request.user, connection=connection)
+    messages.info(request, outcome)
     return redirect(_page(connection))
 
 

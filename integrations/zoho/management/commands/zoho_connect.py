@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from integrations import audit
 from integrations.zoho import grants
 from integrations.zoho.datacenters import DATA_CENTERS
 from integrations.zoho.errors import ZohoError
@@ -52,6 +53,8 @@ class Command(BaseCommand):
         report = {"ok": True, "connection": connection.name}
         try:
             grants.exchange_pasted_grant(connection, options["grant_token"])
+            audit.record(audit.Action.CONNECT, "Authorized with zoho_connect (a self-client grant token).",
+                         connection=connection, actor="zoho_connect command")
             report.update(verify_connection(connection).as_dict())
         except ZohoError as exc:
             report.update(ok=False, error=exc.explanation, code=exc.code)
