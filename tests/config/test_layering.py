@@ -3,6 +3,7 @@
 `ast`, so an import hidden inside a function counts too."""
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,3 +54,41 @@ def test_the_reader_sees_imports_inside_functions_and_relative_ones(tmp_path, mo
     monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
     assert sorted(module for _, module in imported_modules("pkg")) == ["pkg.bench", "sandbox.zoho"]
     assert offending(["pkg"], ["sandbox", "bench"]) == ["pkg/sub/mod.py: sandbox.zoho"]
+
+
+def string_constants(package: str):
+    for path in sorted((ROOT / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                yield path.relative_to(ROOT), node.value
+
+
+# Left to issue 14, which replaces this task name with the signal integrations.stores.signals.store_changed.
+KNOWN_TASK_NAME = (Path("integrations/stores/webhooks.py"), "syncs.tasks.process_webhook_events")
+
+
+def test_integrations_name_nothing_of_syncs_even_by_string():
+    named = [(file, value) for file, value in string_constants("integrations")
+             if value == "syncs" or value.startswith("syncs.")]
+    assert [item for item in named if item != KNOWN_TASK_NAME] == []
+
+
+def test_integrations_reverse_only_their_own_urls():
+    from django.urls import get_resolver
+
+    own = set()
+    for module in ("integrations.zoho.urls", "integrations.stores.urls"):
+        own |= {name for name in get_resolver(module).reverse_dict if isinstance(name, str)}
+    used = {(str(file), node.args[0].value) for file, node in calls_named("integrations", "reverse")
+            if node.args and isinstance(node.args[0], ast.Constant)}
+    for folder in ("templates/zoho", "templates/stores"):
+        for path in (ROOT / folder).rglob("*.html"):
+            used |= {(str(path.relative_to(ROOT)), name) for name in re.findall(r"{% url '([\w-]+)'", path.read_text())}
+    assert used and [(file, name) for file, name in sorted(used) if name not in own] == []
+
+
+def calls_named(package: str, name: str):
+    for path in sorted((ROOT / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == name:
+                yield path.relative_to(ROOT), node
