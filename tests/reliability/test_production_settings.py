@@ -81,9 +81,11 @@ django.setup()
 from django.apps import apps
 from django.conf import settings
 from django.test import Client
+from integrations.stores.kinds import KINDS
 print(json.dumps({
     "apps": sorted(c.name for c in apps.get_app_configs() if c.name.split(".")[0] in ("sandbox", "bench")),
     "databases": sorted(settings.DATABASES),
+    "emulators": [kind.emulator for kind in KINDS.values()],
     "sandbox_page": Client().get("/sandbox/", secure=True, headers={"host": "sync.example.com"}).status_code,
     "sandbox_api": Client().get("/sandbox/zoho/crm/v8/org", secure=True,
                                 headers={"host": "sync.example.com"}).status_code,
@@ -100,7 +102,8 @@ def test_with_the_sandbox_off_no_sandbox_app_url_or_database_exists(tmp_path):
                             text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
-    assert seen == {"apps": [], "databases": ["default"], "sandbox_page": 404, "sandbox_api": 404}
+    assert seen == {"apps": [], "databases": ["default"], "emulators": [None, None, None], "sandbox_page": 404,
+                    "sandbox_api": 404}
 
 
 def sandbox_in_production_env(tmp_path) -> dict:

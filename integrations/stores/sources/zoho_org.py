@@ -66,7 +66,6 @@ def ensure_not_same_org(store, target_connection) -> None:
 
 class ZohoOrgSource(Source):
     kind = "zoho"
-    label = "Zoho CRM org"
     is_sorted = True  # Modified_Time ascending
     reports_deletions = True  # the deleted-records API (store-apis §3.3)
 
