@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from . import credits, criteria, faults, paging
 from .api_errors import ApiError, invalid_param, required_param, scope_mismatch
-from .fields import MODULE_ORDER, MODULES, field_defs, field_metadata, module_metadata, templates
+from .fields import MODULE_ORDER, MODULES, field_defs, field_metadata, layout_metadata, module_metadata, templates
 from .models import Record
 from .oauth import has_scope
 from .records import (
@@ -123,6 +123,16 @@ def fields(call: Call):
         raise ApiError(400, "INVALID_MODULE", "the module name given seems to be invalid", {"param_name": "module"})
     definitions = field_defs(call.org, module_name).values()
     return JsonResponse({"fields": [field_metadata(call.org, module_name, f) for f in definitions]}), 1
+
+
+def layouts(call: Call):
+    call.require_scope("ZohoCRM.settings.layouts", "read")
+    module_name = call.params.get("module")
+    if not module_name:
+        raise required_param("module")
+    if module_name not in MODULES:
+        raise ApiError(400, "INVALID_MODULE", "the module name given seems to be invalid", {"param_name": "module"})
+    return JsonResponse({"layouts": [layout_metadata(call.org, module_name)]}), 1
 
 
 # --- Reads -------------------------------------------------------------------------------------------------
@@ -552,7 +562,7 @@ def _convert_deal(call, options, user, account, contact):
 
 
 HANDLERS = {
-    "org": org_details, "users": users, "modules": modules, "module": module, "fields": fields,
+    "org": org_details, "users": users, "modules": modules, "module": module, "fields": fields, "layouts": layouts,
     "list": list_records, "get": get_record, "search": search, "deleted": deleted, "insert": insert,
     "update": update, "update_one": update_one, "upsert": upsert, "delete": delete, "delete_one": delete_one,
     "convert": convert,

@@ -32,7 +32,7 @@ def _route(method: str, segments: list[str]) -> Route:
     if head in TOP_LEVEL:
         key = tuple(segments)
         table = {("org",): "org", ("users",): "users", ("settings", "modules"): "modules",
-                 ("settings", "fields"): "fields"}
+                 ("settings", "fields"): "fields", ("settings", "layouts"): "layouts"}
         if len(segments) == 3 and segments[:2] == ["settings", "modules"]:
             if segments[2] not in MODULES:
                 raise api_errors.invalid_module(2)

@@ -1,11 +1,15 @@
-"""Module and field metadata: Zoho's stock fields for Contacts, Leads, Deals and Accounts (copied into
-data/standard_fields.json from the project's research) plus each org's custom fields."""
+"""Module, field and layout metadata: Zoho's stock fields for Contacts, Leads, Deals and Accounts (copied into
+data/standard_fields.json from the project's research) plus each org's custom fields. Nested objects carry what
+Zoho sends: real ids (numeric strings) or null, the org's own user, profiles, "All …" view and Standard layout."""
 
 import copy
 import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+
+from . import people
+from .clock import render_time
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -147,6 +151,23 @@ def module_id(org, module: str) -> str:
     return f"{org.id_prefix}8{MODULE_ORDER.index(module) + 1:011d}"
 
 
+# Settings ids (people.setting_id) of each module's "All …" view, Standard layout and its one section.
+VIEW_NUMBER, LAYOUT_NUMBER, SECTION_NUMBER = 100, 200, 300
+
+
+def _setting(org, base: int, module: str) -> str:
+    return people.setting_id(org, base + MODULE_ORDER.index(module) + 1)
+
+
+def layout_association(org, module: str) -> dict:
+    return {"api_name": "Standard__s", "name": "Standard", "id": _setting(org, LAYOUT_NUMBER, module)}
+
+
+def _field_profiles(org, definition: FieldDef) -> list[dict]:
+    permission = "read_write" if definition.writable else "read_only"
+    return [{**profile, "permission_type": permission} for profile in people.profiles(org)]
+
+
 def field_metadata(org, module: str, definition: FieldDef) -> dict:
     """One entry of GET /settings/fields, in Zoho's shape."""
     meta = copy.deepcopy(templates()["field"])
@@ -170,6 +191,8 @@ def field_metadata(org, module: str, definition: FieldDef) -> dict:
             "web_create": definition.writable, "api_update": definition.writable,
         },
         "unique": {"case_sensitive": definition.unique_case_sensitive} if definition.unique else {},
+        "profiles": _field_profiles(org, definition),
+        "layout_associations": [layout_association(org, module)],
         "pick_list_values": [
             {"display_value": display, "sequence_number": number, "reference_value": display,
              "colour_code": None, "actual_value": actual, "id": f"{field_id(org, definition)[:-3]}{number:03d}",
@@ -195,16 +218,70 @@ def _lookup_module_id(org, module: str) -> str | None:
     return module_id(org, module) if module in MODULES else None
 
 
+def _sort_field(org, module: str) -> dict:
+    created = field_defs(org, module)["Created_Time"]
+    return {"api_name": created.api_name, "id": field_id(org, created)}
+
+
+def custom_view(org, module: str) -> dict:
+    """The module's default view, "All Contacts", as GET /settings/modules nests it."""
+    _, plural, _, _ = MODULES[module]
+    owner, created = people.minified_owner(org), render_time(org.created_at, org)
+    view = copy.deepcopy(templates()["module"]["custom_view"])
+    view.update({
+        "display_value": f"All {plural}", "system_name": "ALLVIEWS", "category": "public_views",
+        "created_time": created, "modified_time": created, "last_accessed_time": None, "name": f"All {plural}",
+        "created_by": owner, "modified_by": owner,
+        "module": {"api_name": module, "name": module, "id": module_id(org, module)},
+        "default": True, "system_defined": True, "locked": False, "favorite": None, "offline": True,
+        "access_type": "public", "shared_to": [], "fields": [], "sort_by": _sort_field(org, module),
+        "sort_order": "desc", "id": _setting(org, VIEW_NUMBER, module),
+    })
+    return view
+
+
 def module_metadata(org, module: str) -> dict:
     singular, plural, _, _ = MODULES[module]
     meta = copy.deepcopy(templates()["module"])
     meta.update({
+        "modified_by": people.minified_owner(org), "modified_time": render_time(org.created_at, org),
+        "profiles": people.profiles(org), "custom_view": custom_view(org, module),
         "api_name": module, "module_name": plural, "singular_label": singular, "plural_label": plural,
         "id": module_id(org, module), "sequence_number": MODULE_ORDER.index(module) + 2,
         "api_supported": True, "creatable": True, "editable": True, "deletable": True, "viewable": True,
         "visible": True, "show_as_tab": True, "quick_create": True, "global_search_supported": True,
         "common.search_supported": True, "recycle_bin_on_delete": True, "convertable": module == "Leads",
         "triggers_supported": True, "filter_supported": True, "visibility": 1, "generated_type": "default",
-        "profile_count": 1, "per_page": 200, "business_card_field_limit": 5,
+        "profile_count": len(people.PROFILES), "per_page": 200, "business_card_field_limit": 5,
     })
     return meta
+
+
+def layout_metadata(org, module: str) -> dict:
+    """The module's one layout, "Standard", with one section holding every field (GET /settings/layouts)."""
+    singular, _, _, _ = MODULES[module]
+    owner, created = people.minified_owner(org), render_time(org.created_at, org)
+    layout, section = _setting(org, LAYOUT_NUMBER, module), f"{singular} Information"
+    fields = [
+        {**field_metadata(org, module, definition), "sequence_number": number,
+         "required": definition.system_mandatory}
+        for number, definition in enumerate(field_defs(org, module).values(), start=1)
+    ]
+    return {
+        "id": layout, "name": "Standard", "display_label": "Standard",
+        "api_name": "Standard__s", "source": "crm", "status": "active", "visible": True, "mode": "default",
+        "generated_type": "default", "display_type": -1, "show_business_card": False, "has_more_profiles": False,
+        "created_time": created, "modified_time": created, "created_by": owner, "modified_by": owner,
+        "created_for": None, "subform_properties": {"pinned_column": None},
+        "convert_mapping": {},
+        "profiles": [{**profile, "default": True, "_default_view": {"name": "Standard", "id": layout, "type": "layout"}}
+                     for profile in people.profiles(org)],
+        "actions_allowed": {"edit": True, "rename": True, "clone": True, "downgrade": False, "delete": False,
+                            "deactivate": False, "set_layout_permissions": True},
+        "sections": [{
+            "display_label": section, "sequence_number": 1, "isSubformSection": False,
+            "tab_traversal": "left_to_right", "api_name": section, "column_count": 2, "name": section,
+            "generated_type": "default", "id": _setting(org, SECTION_NUMBER, module), "type": "used",
+            "fields": fields, "properties": None,
+        }],
+    }

@@ -1,21 +1,15 @@
 """CRM records: how they are written (insert, update, upsert with Zoho's duplicate check), rendered and
 deleted."""
 
-from zoneinfo import ZoneInfo
-
 from django.utils import timezone
 
 from . import identifiers
+from .clock import render_time  # noqa: F401  (part of this module's API)
 from .fields import MODULES, FieldDef, field_defs, module_id
 from .models import Org, OrgUser, Record
 from .validation import ID, RecordError, clean_record
 
 SYSTEM_FIELDS = ("Owner", "Created_By", "Modified_By", "Created_Time", "Modified_Time")
-
-
-def render_time(moment, org: Org) -> str:
-    """Zoho renders times in the org's time zone with an offset, to the second: 2019-07-25T15:26:49+05:30."""
-    return moment.astimezone(ZoneInfo(org.time_zone)).replace(microsecond=0).isoformat()
 
 
 def _user_ref(user: OrgUser | None):
