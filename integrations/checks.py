@@ -88,3 +88,14 @@ def undecryptable_secrets_check(app_configs=None, databases=None, **kwargs):
                 id="zohosync.W010",
             ))
     return warnings
+
+
+def refuse_unsafe_settings() -> None:
+    """Raise ImproperlyConfigured when `settings_check` finds an error. The WSGI and ASGI entry points call it
+    once the app is loaded, so gunicorn (or any server) refuses to serve with settings `check --deploy` refuses."""
+    errors = settings_check()
+    if errors:
+        raise ImproperlyConfigured(
+            "Refusing to serve with unsafe settings:\n"
+            + "\n".join(f"  {error.id}: {error.msg} {error.hint}" for error in errors)
+        )
