@@ -6,6 +6,9 @@ again (DNS rebinding). Mount `PeerCheckingAdapter` on any `requests.Session` for
 peer raises `RefusedAddress` (not an OSError, so neither urllib3 nor a `Retry` retries it). Every refusal has
 the same message, `ADDRESS_REFUSED`, so the guard cannot be used to map a network.
 
+Through an outbound proxy (requests honours HTTP(S)_PROXY) the peer is the proxy and the guard does not apply:
+the proxy must then do the refusing.
+
 Always refused: link-local (the cloud metadata service at 169.254.169.254 among them), other cloud metadata
 addresses, multicast, unspecified and reserved addresses. Also refused unless `ALLOW_PRIVATE_STORE_URLS` (a
 development machine, tests and the sandbox on 127.0.0.1): loopback, private and any other non-global address.
@@ -84,7 +87,7 @@ class _GuardedHTTPSPool(HTTPSConnectionPool):
 
 
 class PeerCheckingAdapter(HTTPAdapter):
-    """An HTTPAdapter whose direct connections refuse the addresses above (proxies are not used for stores)."""
+    """An HTTPAdapter whose direct connections refuse the addresses above."""
 
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)

@@ -63,8 +63,8 @@ def foreign_connection_error(store, connection) -> str:
     store's owner (a platform store, without owner, reads only platform connections)."""
     if connection.owner_id == store.owner_id:
         return ""
-    return (f"The Zoho connection “{connection.name}” belongs to another account than this store: a store may "
-            "read only its own owner's Zoho connections. Choose one of yours.")
+    return ("The chosen Zoho connection belongs to another account than this store: a store may read only its "
+            "own owner's Zoho connections. Choose one of yours.")  # no name: it is someone else's
 
 
 def ensure_not_same_org(store, target_connection) -> None:
