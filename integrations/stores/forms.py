@@ -10,6 +10,7 @@ from integrations.stores.kinds import KINDS
 from integrations.stores.models import Store, same_url
 from integrations.stores.sources.errors import SourceError
 from integrations.stores.sources.http import check_store_url
+from integrations.stores.sources.magento import auth_mode
 from integrations.zoho.models import ZohoConnection
 
 KEEP = "Leave blank to keep the stored value (unless you change the store URL)."
@@ -164,8 +165,6 @@ class MagentoStoreForm(StoreForm):
         for name in self.secret_fields:  # which are needed depends on the mode: checked in clean()
             self.fields[name].required = False
         if self.instance.pk:
-            from integrations.stores.sources.magento import auth_mode
-
             self.initial["auth"] = auth_mode(self.instance.config, self.instance.get_credentials())
 
     def needed_secrets(self, cleaned) -> tuple[str, ...]:
