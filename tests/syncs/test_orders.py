@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
-from integrations.sandbox.stores import services as shop_services
-from integrations.sandbox.stores.models import SandboxOrder
 from integrations.stores.models import WebhookEvent
+from sandbox.stores import services as shop_services
+from sandbox.stores.models import SandboxOrder
 from syncs.engine import Hooks, run_sync
 from syncs.forms import RecordMappingForm, Row, rows_from_db, save_rows
 from syncs.models import CONTACTS, DEALS, LEADS, RecordError, StoreCheckpoint, SyncedRecord, SyncRun, SyncSettings

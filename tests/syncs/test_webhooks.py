@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from integrations.sandbox.stores import services as shop_services
 from integrations.stores.models import WebhookEvent
 from integrations.zoho.models import ZohoApiClient, ZohoConnection
+from sandbox.stores import services as shop_services
 from syncs import tasks
 from syncs.engine import Hooks, run_sync
 from syncs.models import DEALS, SyncedRecord, SyncRun, SyncSettings
