@@ -50,7 +50,7 @@ def main(sandbox_connection):
     return make_settings(sandbox_connection)
 
 
-def test_orders_no_webhook_announced_become_deals_on_the_next_run(zoho_sandbox, woo, main):
+def test_orders_no_webhook_announced_become_deals_on_the_next_run(zoho_sandbox, store_sandbox, woo, main):
     shop, store = woo
     run = sync(main)
     assert run.status == "succeeded"
@@ -70,7 +70,9 @@ def test_orders_no_webhook_announced_become_deals_on_the_next_run(zoho_sandbox, 
            shop_services.create_order(shop, billing={"email": "guest.buyer@example.com", "first_name": "Gia",
                                                      "last_name": "Guest"}, status="pending")]
     assert not WebhookEvent.objects.exists()
+    read_before = len(store_sandbox.requests)
     sync(main)
+    assert any("/wc/v3/orders" in r and "modified_after=" in r for r in store_sandbox.requests[read_before:])
     names = deal_names(zoho_sandbox)
     assert all(names[f"Woo Orders #{order.pk}"] == 1 for order in new)
     assert len(deals(zoho_sandbox)) == shop.orders.count()
