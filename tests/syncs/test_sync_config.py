@@ -69,6 +69,10 @@ def test_import_applies_changes_and_says_what_changed(demo, tmp_path):
     assert (CONTACTS, "city", "Description", "upper") in mapping_rows(saved)
     assert command("import", "--connection", "demo", path)["changed"] is False
 
+    document["stores"] = ["Production shop"]
+    noted = command("import", "--connection", "demo", write(tmp_path, document))
+    assert noted["changed"] is False and "Production shop" in noted["notes"][0]
+
 
 def test_an_import_naming_an_unknown_zoho_field_exits_1_and_changes_nothing(demo, tmp_path):
     document = command("export", "--connection", "demo")
