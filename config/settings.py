@@ -190,7 +190,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
-# Alerts (re-authorization needed, failing syncs) go to staff users by email when configured.
+# Email for alerts (see ALERT_* below); console output in DEBUG.
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     default="django.core.mail.backends.console.EmailBackend"
@@ -203,6 +203,13 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="zoho-store-sync@localhost")
+# Alerts (syncs/alerts.py), checked every few minutes: each is mailed once when it starts and once when it ends,
+# to active staff users with an email, to these addresses, and to an affiliate for their own connection.
+ALERT_EMAILS = env.list("ALERT_EMAILS", default=[])
+ALERT_FAILED_RUNS = env.int("ALERT_FAILED_RUNS", default=3)  # runs of a connection failed in a row
+ALERT_STORE_UNREADABLE_MINUTES = env.int("ALERT_STORE_UNREADABLE_MINUTES", default=60)
+ALERT_CREDIT_PERCENT = env.int("ALERT_CREDIT_PERCENT", default=80)  # of the daily credit budget, rolling 24 h
+ALERT_WORKER_DOWN_MINUTES = env.int("ALERT_WORKER_DOWN_MINUTES", default=5)  # no worker heartbeat for this long
 
 # Outbound HTTP: every call has a timeout (connect, read) in seconds.
 HTTP_TIMEOUT = (env.float("HTTP_CONNECT_TIMEOUT", default=5.0), env.float("HTTP_READ_TIMEOUT", default=30.0))
