@@ -19,6 +19,7 @@ PAGES = [
     ("sync-save", "post", "/zoho/connections/{c}/save/"),
     ("sync-now", "post", "/zoho/connections/{c}/sync-now/"),
     ("sync-reset", "get", "/zoho/connections/{c}/reset-sync/"),
+    ("sync-history", "get", "/zoho/connections/{c}/history/"),
     ("sync-errors", "get", "/zoho/connections/{c}/errors/"),
     ("sync-errors-retry-all", "post", "/zoho/connections/{c}/errors/retry-all/"),
     ("sync-status", "get", "/zoho/connections/{c}/status.json"),
@@ -27,7 +28,7 @@ PAGES = [
     ("sync-error-retry", "post", "/errors/{e}/retry/"),
     ("sync-error-ignore", "post", "/errors/{e}/ignore/"),
 ]
-READ_ONLY = {"sync-errors", "sync-status", "sync-run", "sync-run-progress", "zoho-connection:get"}
+READ_ONLY = {"sync-history", "sync-errors", "sync-status", "sync-run", "sync-run-progress", "zoho-connection:get"}
 
 
 def objects(owner=None, name="main"):
