@@ -18,6 +18,7 @@ urlpatterns = [
     path("zoho/connections/<int:pk>/history/", history.history, name="sync-history"),
     path("zoho/connections/<int:pk>/errors/", inbox.inbox, name="sync-errors"),
     path("zoho/connections/<int:pk>/errors/retry-all/", inbox.retry_all, name="sync-errors-retry-all"),
+    path("zoho/connections/<int:pk>/errors/export.csv", inbox.export, name="sync-errors-export"),
     path("zoho/connections/<int:pk>/status.json", progress.connection_status, name="sync-status"),
     path("runs/<int:run_id>/", runs.run_detail, name="sync-run"),
     path("runs/<int:run_id>/progress.json", progress.run_progress, name="sync-run-progress"),
