@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "integrations.sandbox.zoho.apps.Config",
     "integrations.sandbox.stores.apps.Config",
     "syncs.apps.Config",
+    "profiles.apps.Config",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "profiles.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -155,7 +157,7 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = "UTC"
+TIME_ZONE = "UTC"  # stored times and schedules; pages use each user's zone (profiles.middleware)
 USE_I18N = True
 USE_TZ = True
 

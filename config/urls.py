@@ -12,4 +12,5 @@ urlpatterns = [
     # Always routed; integrations.sandbox.middleware answers 404 while SANDBOX_ENABLED is off.
     path("sandbox/", include("integrations.sandbox.urls")),
     path("", include("syncs.urls")),
+    path("", include("profiles.urls")),
 ]
