@@ -41,11 +41,13 @@ def test_first_login_takes_the_browsers_time_zone_and_the_history_chart_draws(to
     failed_run = SyncRun.objects.create(settings=sync_settings, trigger="manual", status="failed", queued_at=now,
                                         started_at=now, finished_at=now, stop_reason="transient")
 
-    log_in(page, "alice", "alice-password")
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-    page.wait_for_function("() => !document.getElementById('detect-time-zone')")  # detected, page reloaded
+    with page.expect_response(re.compile(r"/profile/time-zone/$")) as detected:
+        log_in(page, "alice", "alice-password")
+    assert detected.value.json() == {"time_zone": "Asia/Tokyo", "changed": True}
     assert Profile.objects.get(user=admin_user).time_zone == "Asia/Tokyo"
+    page.reload()  # from the next page on, times are local
     expect(page.get_by_text(re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d JST")).first).to_be_visible()
+    expect(page.locator("#detect-time-zone")).to_have_count(0)
 
     page.get_by_role("link", name="Sync history").click()
     expect(page.get_by_role("heading", name="Sync history")).to_be_visible()
@@ -55,7 +57,7 @@ def test_first_login_takes_the_browsers_time_zone_and_the_history_chart_draws(to
     expect(chart.locator("rect[data-series=failed]")).to_have_count(3)
     expect(chart.locator("polyline")).to_have_count(2)
     assert chart.bounding_box()["width"] > 600
-    page.screenshot(path=SCREENSHOTS / "15-sync-history.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / "19-sync-history.png", full_page=True)
 
     page.get_by_label("Status").select_option("failed")
     page.get_by_role("button", name="Filter").click()
@@ -95,7 +97,7 @@ def test_the_inbox_searches_filters_retries_what_matches_and_exports_it(page, sc
     page.get_by_role("button", name="Search").click()
     expect(rows).to_have_count(2)
     expect(page.get_by_role("searchbox", name="Search")).to_have_value("jane")  # the filters stay filled in
-    screenshot("16-error-inbox-search")
+    screenshot("20-error-inbox-search")
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV").click()
