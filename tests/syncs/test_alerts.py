@@ -247,3 +247,19 @@ def test_alerts_go_out_through_a_real_smtp_server(admin_user, settings):
     message = message_from_bytes(sink.envelopes[0].content)
     assert message["Subject"] == f"[Zoho Store Sync] Zoho needs re-authorization: {connection}"
     assert "Generate Zoho API Grant Token" in message.get_payload(decode=True).decode()
+
+
+def test_two_checkers_at_once_open_one_incident_and_send_one_email(admin_user):
+    connection = make_connection()
+    tokens.mark_needs_reauthorization(connection, "no")
+    now = timezone.now()
+    key = (Incident.Kind.REAUTHORIZATION, f"connection:{connection.pk}")
+    condition = alerts.Condition("Zoho refused the token.", connection)
+    # Both computed the problem before either wrote anything: each opens, and each holds its own copy.
+    first = alerts.open_incident(key, condition, now)
+    second = alerts.open_incident(key, condition, now)
+    assert first.pk == second.pk and Incident.objects.count() == 1
+    assert alerts.notify_opening(first, now) == 2
+    assert alerts.notify_opening(second, now) == 0  # its copy still says "not mailed": the UPDATE says otherwise
+    assert alerts.close(first, now) == 2 and alerts.close(second, now) == 0
+    assert len(mail.outbox) == 4
