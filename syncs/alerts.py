@@ -126,9 +126,11 @@ def notify_opening(incident: Incident, now: datetime) -> int:
         return 0
     if not Incident.objects.filter(pk=incident.pk, notified_at__isnull=True).update(notified_at=now):
         return 0  # someone else mails it
+    incident.notified_at = now
     sent = alert_mail.send(incident, *alert_mail.opening(incident))
     if not sent:  # nobody to tell, or the mail server failed: try again next time
         Incident.objects.filter(pk=incident.pk).update(notified_at=None)
+        incident.notified_at = None
     return sent
 
 
@@ -137,7 +139,8 @@ def close(incident: Incident, now: datetime) -> int:
     if not Incident.objects.filter(pk=incident.pk, closed_at__isnull=True).update(closed_at=now):
         return 0
     incident.closed_at = now
-    if incident.notified_at is None:
+    incident.notified_at = Incident.objects.filter(pk=incident.pk).values_list("notified_at", flat=True).get()
+    if incident.notified_at is None:  # never mailed (still in its grace, or no mail set up): nothing to end
         return 0
     sent = alert_mail.send(incident, *alert_mail.recovery(incident))
     if sent:
