@@ -4,7 +4,8 @@ Run every few minutes by the "syncs.alerts" schedule, and by `manage.py check_al
 worker is noticed too). Each problem is mailed once when it opens and once when it recovers:
 
 - failing runs: a connection's last `ALERT_FAILED_RUNS` finished runs all failed (SyncRun rows);
-- store unreadable: a connection's runs have stopped on a store error for `ALERT_STORE_UNREADABLE_MINUTES`;
+- store unreadable: a connection's runs have stopped on a store error for `ALERT_STORE_UNREADABLE_MINUTES` (the
+  email names its stores whose last check failed);
 - re-authorization: the connection's status says Zoho needs it (set by tokens.py when Zoho refuses the token);
 - credit budget: `ALERT_CREDIT_PERCENT` of the connection's daily budget used in the rolling 24 hours (limits.py);
   it recovers below that share less 10 points, so usage hovering at the line does not flap;
@@ -25,6 +26,7 @@ from integrations.zoho import limits
 from integrations.zoho.models import ZohoConnection
 from syncs import alert_mail, health
 from syncs.models import Incident, SyncRun, SyncSettings
+from syncs.selection import included_stores
 
 Kind = Incident.Kind
 FINISHED = (SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL, SyncRun.Status.FAILED)
@@ -72,9 +74,11 @@ def run_conditions(sync_settings: SyncSettings) -> dict:
         streak.append(run)
     if streak:
         first = streak[-1]
+        failing = sorted(included_stores(sync_settings).filter(last_check_ok=False).values_list("name", flat=True))
+        which = f" Stores whose last check failed: {', '.join(failing)}." if failing else ""
         found[Kind.STORE_UNREADABLE, subject] = Condition(
             f"Every run since {first.started_at or first.finished_at:%Y-%m-%d %H:%M} UTC stopped on a store: "
-            f"{streak[0].error_summary}", connection, since=first.started_at or first.finished_at)
+            f"{streak[0].error_summary}{which}", connection, since=first.started_at or first.finished_at)
     return found
 
 

@@ -21,7 +21,7 @@ from integrations.zoho.models import ZohoConnection
 from syncs import alerts
 from syncs.models import Incident, SyncRun
 
-from .conftest import make_connection, make_settings
+from .conftest import make_connection, make_settings, make_store
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +98,8 @@ def test_an_affiliate_is_mailed_for_their_own_connection_only(admin_user, affili
 
 def test_a_store_unreadable_for_an_hour_is_mailed_and_recovers(admin_user):
     sync_settings = make_settings()
+    make_store("Fine Shop", last_check_ok=True)
+    make_store("Broken Shop", last_check_ok=False, last_check_message="HTTP 401")
     start = timezone.now()
     finished(sync_settings, FAILED, start, SyncRun.StopReason.STORE_ERROR)
     SyncRun.objects.filter(settings=sync_settings).update(error_summary="A store could not be read: HTTP 401.")
@@ -106,6 +108,7 @@ def test_a_store_unreadable_for_an_hour_is_mailed_and_recovers(admin_user):
     alerts.evaluate(start + timedelta(minutes=62))
     assert sent_to(mail.outbox) == ["alice@example.com", "ops@example.com"]
     assert "A store cannot be read" in mail.outbox[0].subject and "HTTP 401" in mail.outbox[0].body
+    assert "Stores whose last check failed: Broken Shop." in mail.outbox[0].body
     finished(sync_settings, SUCCEEDED, start + timedelta(minutes=70))
     alerts.evaluate(start + timedelta(minutes=71))
     assert len(mail.outbox) == 4 and "Recovered" in mail.outbox[-1].subject
