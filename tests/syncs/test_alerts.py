@@ -266,3 +266,22 @@ def test_two_checkers_at_once_open_one_incident_and_send_one_email(admin_user):
     assert alerts.notify_opening(second, now) == 0  # its copy still says "not mailed": the UPDATE says otherwise
     assert alerts.close(first, now) == 2 and alerts.close(second, now) == 0
     assert len(mail.outbox) == 4
+
+
+def test_the_dashboard_shows_open_alerts_past_their_grace_to_those_concerned(admin_client, affiliate_user, monkeypatch):
+    platform = make_settings(make_connection("platform"))
+    own = make_settings(make_connection("bobs", owner=affiliate_user))
+    now = timezone.now()
+    for minutes in (3, 2, 1):
+        finished(platform, FAILED, now - timedelta(minutes=minutes))
+        finished(own, FAILED, now - timedelta(minutes=minutes))
+    set_worker(monkeypatch, False)
+    alerts.evaluate(now)  # the worker's incident is still in its grace
+    page = admin_client.get("/").content.decode()
+    assert page.count('data-incident="failing_runs"') == 2 and 'data-incident="worker_down"' not in page
+    admin_client.force_login(affiliate_user)
+    page = admin_client.get("/").content.decode()
+    assert page.count('data-incident="failing_runs"') == 1 and "bobs" in page
+    finished(own, SUCCEEDED, now)
+    alerts.evaluate(now + timedelta(minutes=1))
+    assert 'data-incident="failing_runs"' not in admin_client.get("/").content.decode()
