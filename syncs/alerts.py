@@ -51,7 +51,7 @@ def grace(kind: str) -> timedelta:
 
 def finished_runs(sync_settings: SyncSettings, limit: int) -> list[SyncRun]:
     runs = sync_settings.runs.filter(dry_run=False, status__in=FINISHED, finished_at__isnull=False)
-    return list(runs.order_by("-finished_at", "-id")[:limit])
+    return list(runs.defer("report").order_by("-finished_at", "-id")[:limit])  # reports can be large
 
 
 def run_conditions(sync_settings: SyncSettings) -> dict:
