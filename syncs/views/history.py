@@ -21,7 +21,7 @@ def history(request, pk):
     sync_settings = access.settings_or_none(connection)
     trigger = choice(request, "trigger", SyncRun.Trigger)
     status = choice(request, "status", SyncRun.Status)
-    runs = sync_settings.runs.filter(dry_run=False) if sync_settings else SyncRun.objects.none()
+    runs = sync_settings.runs.filter(dry_run=False).defer("report") if sync_settings else SyncRun.objects.none()
     if trigger:
         runs = runs.filter(trigger=trigger)
     if status:
