@@ -57,8 +57,8 @@ def test_sync_now_queues_one_run_per_selected_connection(admin_client, queue):
     runs = SyncRun.objects.order_by("settings_id")
     assert [(r.settings_id, r.trigger, r.status) for r in runs] == [(first.pk, "manual", "queued"),
                                                                       (second.pk, "manual", "queued")]
-    assert sorted(queued_tasks(queue)) == [("syncs.tasks.sync_connection", first.pk, "manual", runs[0].pk),
-                                           ("syncs.tasks.sync_connection", second.pk, "manual", runs[1].pk)]
+    assert sorted(queued_tasks(queue)) == [("syncs.tasks.run_sync_settings", first.pk, "manual", runs[0].pk),
+                                           ("syncs.tasks.run_sync_settings", second.pk, "manual", runs[1].pk)]
     assert not SyncRun.objects.filter(settings=other).exists()
 
 
@@ -87,7 +87,7 @@ def test_retry_sends_the_selected_records_again_and_skips_resolved_ones(admin_cl
                         "d@example.com": "open"}
     assert SyncedRecord.objects.get(key="a@example.com").payload_hash == ""  # sent again even if unchanged
     run = SyncRun.objects.get()
-    assert queued_tasks(queue) == [("syncs.tasks.sync_connection", sync_settings.pk, "manual", run.pk)]
+    assert queued_tasks(queue) == [("syncs.tasks.run_sync_settings", sync_settings.pk, "manual", run.pk)]
     assert untouched.pk not in RecordError.objects.filter(status="retrying").values_list("pk", flat=True)
 
 
