@@ -189,7 +189,8 @@ def refresh(connection) -> TokenResponse:
         "client_secret": client.client_secret,
         "refresh_token": connection.refresh_token,
     }
-    response = transport.send("POST", _token_url(connection.accounts_server), data=data)
+    response = transport.send("POST", _token_url(connection.accounts_server), data=data,
+                              session=transport.connection_session(connection))
     try:
         return TokenResponse.from_response(response, expect_refresh_token=False)
     except ConfigurationError as exc:

@@ -3,6 +3,10 @@
 Store base URLs are typed in by people, so they are checked before every session is used: http(s)
 only, no private/loopback/link-local addresses unless `settings.ALLOW_PRIVATE_STORE_URLS`, and
 redirects are followed only within the same scheme and host (never to another host).
+
+Each store gets one session (`store_session`: keep-alive) whose adapter retries a failed read: connection
+errors, 429 and 5xx answers, with exponential backoff and the store's `Retry-After` (urllib3's `Retry`,
+bounded in count and in wait), so one flaky page does not fail a run. Writes are never retried.
 """
 
 import ipaddress
@@ -12,12 +16,44 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from integrations.logging import redact
 from integrations.stores.sources.errors import SourceError
 
 USER_AGENT = "ZohoStoreSync/1.0 (+store sync)"
 MAX_REDIRECTS = 3
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_AFTER_CAP = 30.0  # seconds; a longer Retry-After is cut to this (the run must not stall on one page)
+
+
+class StoreRetry(Retry):
+    """urllib3's Retry with the store's `Retry-After` honoured up to RETRY_AFTER_CAP seconds."""
+
+    def get_retry_after(self, response):
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, RETRY_AFTER_CAP)
+
+
+def read_retry() -> Retry:
+    """At most 3 retries of an idempotent request (GET/HEAD…); waits 0, 1, 2 s or the capped Retry-After;
+    after the last one the store's answer is returned as is (the caller turns it into a SourceError)."""
+    return StoreRetry(total=3, connect=2, read=1, status=3, redirect=False, backoff_factor=0.5, backoff_max=10,
+                      status_forcelist=RETRY_STATUSES, allowed_methods=Retry.DEFAULT_ALLOWED_METHODS,
+                      respect_retry_after_header=True, raise_on_status=False)
+
+
+def store_session(auth=None, headers: dict | None = None) -> requests.Session:
+    """The one session of a store: our User-Agent, its auth, and the retrying adapter on http and https.
+    Other adapters (e.g. an address check) compose by subclassing or wrapping the one mounted here."""
+    session = requests.Session()
+    session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})})
+    session.auth = auth
+    adapter = HTTPAdapter(max_retries=read_retry())
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 def _is_private(address: str) -> bool:
@@ -56,9 +92,7 @@ class StoreHTTP:
 
     def __init__(self, base_url: str, auth=None, headers: dict | None = None):
         self.base_url = check_store_url(base_url)
-        self.session = requests.Session()
-        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})})
-        self.session.auth = auth
+        self.session = store_session(auth, headers)
 
     def get(self, path: str, params=None) -> requests.Response:
         return self.request("GET", self.base_url + path, params=params)
