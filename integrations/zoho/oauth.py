@@ -30,6 +30,8 @@ SCOPES = (
     "ZohoCRM.settings.layouts.READ",
     "ZohoCRM.org.READ",
     "ZohoCRM.users.READ",
+    "ZohoCRM.bulk.ALL",  # Bulk Write jobs for big sends
+    "ZohoFiles.files.ALL",  # uploading the Bulk Write file
 )
 SCOPE = ",".join(SCOPES)
 
