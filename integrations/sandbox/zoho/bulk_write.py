@@ -29,7 +29,7 @@ from django.http import HttpResponse, JsonResponse
 
 from . import credits, identifiers
 from .api_errors import ApiError
-from .fields import MODULES, field_defs
+from .fields import MODULES, field_defs, module_id
 from .models import BulkFile, BulkJob, Faults, Org
 from .oauth import api_domain, has_scope
 from .records import ModuleWriter, render_time
@@ -185,7 +185,8 @@ def job_json(job: BulkJob) -> dict:
     file = {"status": status, "name": job.file.name.removesuffix(".zip") + ".csv", "added_count":
             job.added_count, "skipped_count": job.skipped_count, "updated_count": job.updated_count,
             "total_count": job.total_count}
-    resource = {"status": status, "type": "data", "module": {"api_name": job.module},
+    resource = {"status": status, "type": "data", "module": {"api_name": job.module,
+                                                             "id": module_id(job.org, job.module)},
                 "field_mappings": job.field_mappings, "file": file, "find_by": job.find_by or None,
                 "ignore_empty": job.ignore_empty}
     if job.code:

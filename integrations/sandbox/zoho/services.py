@@ -11,7 +11,19 @@ from integrations.sandbox.routers import SANDBOX_DB
 
 from . import identifiers
 from .fields import CUSTOM_FIELD_TYPES, MODULES, field_defs
-from .models import AccessToken, ApiCall, ApiClient, CustomField, Faults, Org, OrgUser, Record, RefreshToken
+from .models import (
+    AccessToken,
+    ApiCall,
+    ApiClient,
+    BulkFile,
+    BulkJob,
+    CustomField,
+    Faults,
+    Org,
+    OrgUser,
+    Record,
+    RefreshToken,
+)
 
 
 class SandboxError(Exception):
@@ -156,9 +168,11 @@ def delete_records(org: Org, module: str, *, ids: list[str] | None = None, count
 
 
 def reset(org: Org) -> None:
-    """Forget the org's records, call log, tokens and faults (clients, users and custom fields stay)."""
+    """Forget the org's records, Bulk Write jobs, call log, tokens and faults (clients, users and custom fields stay)."""
     with atomic():
         Record.objects.filter(org=org).delete()
+        BulkJob.objects.filter(org=org).delete()
+        BulkFile.objects.filter(org=org).delete()
         ApiCall.objects.filter(org=org).delete()
         RefreshToken.objects.filter(client__org=org).delete()
         AccessToken.objects.filter(client__org=org).delete()
