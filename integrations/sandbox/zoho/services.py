@@ -168,7 +168,8 @@ def delete_records(org: Org, module: str, *, ids: list[str] | None = None, count
 
 
 def reset(org: Org) -> None:
-    """Forget the org's records, Bulk Write jobs, call log, tokens and faults (clients, users and custom fields stay)."""
+    """Forget the org's records, Bulk Write jobs, call log, tokens and faults (clients, users and custom fields
+    stay)."""
     with atomic():
         Record.objects.filter(org=org).delete()
         BulkJob.objects.filter(org=org).delete()
