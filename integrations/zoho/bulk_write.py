@@ -221,6 +221,16 @@ def parse_result(content: bytes, rows: int) -> Iterator[tuple[int, RecordResult]
 
 # --- the client ------------------------------------------------------------------------------------------
 
+def scopes_granted(connection: ZohoConnection) -> bool:
+    """Whether the connection's recorded grant covers Bulk Write (`ZohoCRM.bulk.ALL` or `.CREATE`, and
+    `ZohoFiles.files.ALL`). Grants recorded without scopes count as covering it: try, and fall back to upserts
+    on OAUTH_SCOPE_MISMATCH."""
+    granted = {scope.lower() for scope in connection.scopes}
+    if not granted:
+        return True
+    return bool(granted & {"zohocrm.bulk.all", "zohocrm.bulk.create"}) and "zohofiles.files.all" in granted
+
+
 def _trusted_hosts(connection: ZohoConnection) -> set[str]:
     """Hosts that may receive the access token: the connection's own and Zoho's domains of every DC."""
     hosts = {urlsplit(connection.api_domain).netloc}

@@ -14,6 +14,7 @@ from integrations.zoho.bulk_write import (
     JobStatus,
     build_file,
     parse_result,
+    scopes_granted,
 )
 from integrations.zoho.crm import RecordResult, ZohoCRM
 from integrations.zoho.errors import ConfigurationError, RateLimited, TransientError, ZohoError
@@ -244,3 +245,15 @@ def test_an_expired_token_is_refreshed_once(http, expired_connection, no_sleep):
     http.get(f"{WRITE}/{JOB_ID}", json=job_doc("ADDED"),
              match=[matchers.header_matcher({"Authorization": f"Zoho-oauthtoken {NEW_ACCESS_TOKEN}"})])
     assert bulk_for(expired_connection, no_sleep).job(JOB_ID).state == "ADDED"
+
+
+@pytest.mark.parametrize("granted, covered", [
+    ("ZohoCRM.modules.ALL,ZohoCRM.bulk.ALL,ZohoFiles.files.ALL", True),
+    ("ZohoCRM.modules.ALL,ZohoCRM.bulk.CREATE,ZohoFiles.files.ALL", True),
+    ("ZohoCRM.modules.ALL,ZohoCRM.org.READ", False),  # a grant from before Bulk Write
+    ("ZohoCRM.modules.ALL,ZohoCRM.bulk.ALL", False),
+    ("", True),
+])
+def test_it_tells_whether_a_grant_covers_bulk_write(connection, granted, covered):
+    connection.granted_scopes = granted
+    assert scopes_granted(connection) is covered
