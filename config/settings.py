@@ -4,6 +4,7 @@ Every variable is listed with a one-line comment in `.env.example`. Defaults let
 checkout run with SQLite and the ORM broker; PostgreSQL (+ optional Redis) is the production choice.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -30,7 +31,8 @@ CSRF_TRUSTED_ORIGINS = [SITE_URL]
 # Fernet keys for secrets at rest: the first encrypts, all of them decrypt (rotation).
 FIELD_ENCRYPTION_KEYS = env("FIELD_ENCRYPTION_KEYS")
 
-# The sandbox emulates Zoho, WooCommerce and Magento for demos and tests. Never in production.
+# The sandbox emulates Zoho, WooCommerce and Magento for demos and tests. Never in production: with it off, its
+# apps, URLs and database are not part of the project at all (see the end of this file).
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
 
 INSTALLED_APPS = [
@@ -42,25 +44,25 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_q",
+    "axes",
     "integrations",
     "integrations.zoho.apps.Config",
     "integrations.stores.apps.Config",
-    "integrations.sandbox.zoho.apps.Config",
-    "integrations.sandbox.stores.apps.Config",
     "syncs.apps.Config",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "integrations.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "integrations.sandbox.middleware.SandboxGateMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -100,12 +102,7 @@ def _database(url):
 
 DATABASES = {
     "default": _database(env("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")),
-    # The sandbox stands for outside services, so its tables live in a database of their own.
-    "sandbox": _database(
-        env("SANDBOX_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'sandbox.sqlite3'}")
-    ),
 }
-DATABASE_ROUTERS = ["integrations.sandbox.routers.SandboxRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -160,6 +157,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one user name, or from one IP
+# address, further attempts are refused (HTTP 429) for AXES_COOLOFF_MINUTES; a successful login resets the count.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per user and per IP
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "integrations.client_ip.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -197,6 +204,14 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 315
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Our own scripts and styles only; no inline script or style anywhere (integrations/security_headers.py).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+)
+
+# Personal data (webhook bodies, run report examples, task results) is pruned daily after this many days.
+DATA_RETENTION_DAYS = env.int("DATA_RETENTION_DAYS", default=30)
 
 # Alerts (re-authorization needed, failing syncs) go to staff users by email when configured.
 EMAIL_BACKEND = env(
@@ -240,3 +255,21 @@ LOGGING = {
 # In DEBUG (make run, tests) serve static files straight from the app folders.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# The sandbox and the benchmarks (top-level packages `sandbox/` and `bench/`) join the project only when enabled.
+# Settings modules built on this one turn them on through the environment (SANDBOX_ENABLED=True before importing).
+if SANDBOX_ENABLED:
+    INSTALLED_APPS += [
+        "sandbox.apps.Config",
+        "sandbox.zoho.apps.Config",
+        "sandbox.stores.apps.Config",
+        "bench.apps.Config",
+    ]
+    # Right after the session middleware: a request for /sandbox/ while the gate is shut never reaches a view.
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+                      "sandbox.middleware.SandboxGateMiddleware")
+    # The sandbox stands for outside services, so its tables live in a database of their own.
+    DATABASES["sandbox"] = _database(
+        env("SANDBOX_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'sandbox.sqlite3'}")
+    )
+    DATABASE_ROUTERS = ["sandbox.routers.SandboxRouter"]

@@ -2,8 +2,10 @@
 
 1 sync option and affiliate setting, 2 API credentials (with what to enter in Zoho's API console),
 3 grant token → authentication token → verify, 4 Record Mapping (after a successful verify), then
-Map Fields (mapping.py) and Preview → Save (preview.py). The Zoho actions themselves live in
-integrations.zoho.views; this page renders them and saves what belongs to the sync.
+Map Fields (mapping.py) and Preview → Save (preview.py). The grant-flow steps it runs come from
+integrations.zoho.feedback (they report as messages; this page chooses where to go); the small grant-flow views
+beside it (callback, Verify, Reset) are integrations.zoho.views, sent back here through the page syncs registers
+at start-up (syncs.apps).
 """
 
 from django.conf import settings
@@ -12,9 +14,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from integrations.zoho import views as zoho_views
+from integrations import audit
+from integrations.zoho import feedback
+from integrations.zoho.console import register_context
 from integrations.zoho.forms import ZohoCredentialsForm
-from integrations.zoho.models import ZohoConnection, connections_for
+from integrations.zoho.models import ZohoConnection, connections_for, default_connection
 from syncs import services
 from syncs.forms import RecordMappingForm, SyncOptionForm
 from syncs.models import SyncSettings
@@ -33,7 +37,7 @@ def verified(connection: ZohoConnection | None) -> bool:
 def wizard(request, pk=None):
     """GET the page; POST saves the sync option and credentials, then runs the button that was pressed."""
     user = request.user
-    connection = access.connection_or_404(user, pk) if pk else zoho_views.default_connection(user)
+    connection = access.connection_or_404(user, pk) if pk else default_connection(user)
     if not access.can_configure(user):
         if request.method == "POST":
             raise PermissionDenied(access.NOT_ALLOWED)
@@ -62,11 +66,13 @@ def _post(request, connection, option_form, credentials_form):
     connection = credentials_form.save(owner=owner)
     if posted_option:
         option_form.apply(services.settings_for(connection))
+    _audit_changes(request, connection, option_form if posted_option else None, credentials_form)
     action = request.POST.get("action", "save")
     if action == "authorize":
-        return zoho_views.start_authorization(request, connection)
+        consent_url = feedback.authorization_url(request, connection)
+        return redirect(consent_url or access.wizard_url(connection))
     if action == "exchange":
-        zoho_views.exchange_pasted_grant(request, connection, credentials_form.cleaned_data.get("grant_token", ""))
+        feedback.exchange_pasted_grant(request, connection, credentials_form.cleaned_data.get("grant_token", ""))
     else:
         messages.success(request, "Zoho API client settings saved.")
     return redirect(access.wizard_url(connection))
@@ -78,14 +84,30 @@ def _dont_sync(request, connection, option_form):
         messages.info(request, "Nothing is synced. Choose a sync option to connect your stores to Zoho CRM.")
         return redirect(access.wizard_url(None))
     option_form.apply(services.settings_for(connection))
+    audit.record(audit.Action.SETTINGS, "Chose “Don't Sync any Customer data”.", user=request.user,
+                 connection=connection)
     messages.success(request, "Saved: no customer data is synced with Zoho CRM. The Zoho connection is kept, "
                               "so you can turn syncing on again at any time.")
     return redirect(access.wizard_url(connection))
 
 
+def _audit_changes(request, connection, option_form, credentials_form):
+    """What the wizard's POST changed, in the audit log (secret values never, only that one changed)."""
+    if credentials_form.cleaned_data.get("client_secret"):
+        audit.record(audit.Action.SECRET, "Changed the Zoho API client secret.", user=request.user,
+                     connection=connection)
+    changed = [credentials_form.fields[name].label or name for name in credentials_form.changed_data
+               if name not in ("client_secret", "grant_token")]
+    if option_form is not None:
+        changed += [option_form.fields[name].label or name for name in option_form.changed_data]
+    if changed:
+        audit.record(audit.Action.SETTINGS, f"Changed {', '.join(str(c) for c in changed)}.", user=request.user,
+                     connection=connection)
+
+
 def _context(request, connection, option_form, credentials_form) -> dict:
     sync_settings = access.settings_or_none(connection)
-    register = zoho_views.register_context(connection)
+    register = register_context(connection)
     chosen_dc = register["data_centers_consoles"].get(credentials_form["data_center"].value() or "")
     return {
         "connection": connection,
@@ -95,6 +117,7 @@ def _context(request, connection, option_form, credentials_form) -> dict:
         "verified": verified(connection),
         "record_form": RecordMappingForm(instance=sync_settings) if sync_settings else RecordMappingForm(),
         "active_reset": active_reset(sync_settings) if sync_settings else None,
+        "audit_entries": audit.for_connection(connection) if connection else [],
         "others": connections_for(request.user).exclude(pk=connection.pk if connection else None).order_by("name"),
         **register,
         "console_url": chosen_dc or "https://api-console.zoho.com/",
@@ -113,6 +136,8 @@ def record_mapping(request, pk):
     sync_settings = services.settings_for(connection)
     form = RecordMappingForm(request.POST, instance=sync_settings)
     form.save()
+    audit.record(audit.Action.SETTINGS, f"Record mapping: {', '.join(sync_settings.modules) or 'nothing'} synced.",
+                 user=request.user, connection=connection)
     if not sync_settings.modules:
         messages.warning(request, "Neither Sync Contacts nor Sync Leads is ticked, so nothing will be synced.")
         return redirect(access.wizard_url(connection, "record-mapping"))

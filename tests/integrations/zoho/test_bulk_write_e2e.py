@@ -10,8 +10,8 @@ import pytest
 import responses
 from django.utils import timezone
 
-from integrations.sandbox.zoho import bulk_write as sandbox_bulk
-from integrations.sandbox.zoho.models import ApiCall
+from sandbox.zoho import bulk_write as sandbox_bulk
+from sandbox.zoho.models import ApiCall
 from integrations.zoho.bulk_write import COMPLETED, FAILED, IN_PROGRESS, BulkFile, BulkWrite, build_file
 from integrations.zoho.crm import ZohoCRM
 from integrations.zoho.errors import ConfigurationError
