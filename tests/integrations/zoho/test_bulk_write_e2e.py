@@ -10,12 +10,12 @@ import pytest
 import responses
 from django.utils import timezone
 
-from sandbox.zoho import bulk_write as sandbox_bulk
-from sandbox.zoho.models import ApiCall
 from integrations.zoho.bulk_write import COMPLETED, FAILED, IN_PROGRESS, BulkFile, BulkWrite, build_file
 from integrations.zoho.crm import ZohoCRM
 from integrations.zoho.errors import ConfigurationError
 from integrations.zoho.models import ZohoApiClient, ZohoConnection
+from sandbox.zoho import bulk_write as sandbox_bulk
+from sandbox.zoho.models import ApiCall
 from tests.fixtures.zoho_sandbox import ALL_SCOPES
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
