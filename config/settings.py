@@ -124,12 +124,22 @@ else:
         }
     }
 
+# A task running longer than Q_TIMEOUT seconds is killed by django-q2; `retry` (when the broker hands an
+# unacknowledged task out again) must stay above it, or a task still running would be started twice.
+Q_TIMEOUT = env.int("Q_TIMEOUT", default=600)
+# A sync run works in slices of at most this many seconds, then saves its cursor and continues in a new task;
+# well under Q_TIMEOUT so a slice ends before the worker is killed.
+SYNC_SLICE_SECONDS = env.int("SYNC_SLICE_SECONDS", default=240)
+# A module with more records than this to send goes through Zoho's Bulk Write (500 credits per job of up to
+# 25,000 rows) instead of batch upserts of 100 (1 credit per 10 records).
+BULK_WRITE_MIN_ROWS = env.int("BULK_WRITE_MIN_ROWS", default=5000)
+
 Q_CLUSTER = {
     "name": "zohosync",
     # SQLite serialises writers: one worker avoids lock contention; PostgreSQL takes more.
     "workers": env("Q_WORKERS") or (1 if _is_sqlite else 2),
-    "timeout": 600,
-    "retry": 900,  # must exceed timeout, or the broker hands a running task out again
+    "timeout": Q_TIMEOUT,
+    "retry": Q_TIMEOUT + max(60, Q_TIMEOUT // 2),  # must exceed timeout, or the broker hands a running task out again
     "max_attempts": 3,
     "ack_failures": False,
     "catch_up": False,

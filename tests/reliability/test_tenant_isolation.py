@@ -64,6 +64,7 @@ FILLERS = {
     "app_label": lambda w: "stores", "object_id": lambda w: w.store.pk,
     "content_type_id": lambda w: ContentType.objects.get_for_model(Store).pk,
     "url": lambda w: "no-such-page/",
+    "job_id": lambda w: "1", "zgid": lambda w: "1", "name": lambda w: "1",  # the sandbox's Bulk Write
     "id": lambda w: get_user_model().objects.order_by("pk").first().pk,
 }
 ADMIN_OBJECT = re.compile(r"admin:(?P<model>\w+)_(?:change|delete|history)$")
