@@ -100,3 +100,10 @@ def test_an_import_that_is_not_json_exits_1(db, tmp_path):
     path.write_text("{not json")
     with pytest.raises(CommandError, match="is not JSON"):
         call_command("sync_config", "import", "--connection", "demo", str(path), stdout=io.StringIO())
+
+
+def test_an_unknown_connection_exits_1_with_one_json_document(db):
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="No Zoho connection named 'nope'"):
+        call_command("sync_config", "export", "--connection", "nope", stdout=out)
+    assert json.loads(out.getvalue())["ok"] is False

@@ -26,7 +26,11 @@ class Command(BaseCommand):
         load.add_argument("--json", action="store_true", help="(the summary is always one JSON document)")
 
     def handle(self, *args, action, connection, **options):
-        [sync_settings] = settings_named(connection)
+        try:
+            [sync_settings] = settings_named(connection)
+        except CommandError as exc:
+            self.stdout.write(json.dumps({"connection": connection, "ok": False, "errors": [str(exc)]}, indent=2))
+            raise
         if action == "export":
             self.stdout.write(json.dumps(export_document(sync_settings), indent=2))
             return
