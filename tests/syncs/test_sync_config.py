@@ -6,6 +6,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from integrations.models import AuditEntry
 from syncs.models import CONTACTS, DEALS, LEADS, CustomerSnapshot, FieldMapping, SyncSettings
 from tests.syncs.conftest import make_connection, make_settings
 
@@ -66,6 +67,8 @@ def test_import_applies_changes_and_says_what_changed(demo, tmp_path):
                                               "removed": []}}
     saved = SyncSettings.objects.get()
     assert not saved.sync_leads and saved.interval_minutes == 15
+    entry = AuditEntry.objects.get(actor="manage.py sync_config")
+    assert "sync_leads" in entry.detail and "the Contacts mapping" in entry.detail
     assert (CONTACTS, "city", "Description", "upper") in mapping_rows(saved)
     assert command("import", "--connection", "demo", path)["changed"] is False
 
