@@ -283,6 +283,12 @@ class SyncRun(models.Model):
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     attempts = models.PositiveIntegerField(default=0)
+    slices = models.PositiveIntegerField(default=0, help_text="How many slices (tasks) worked on this run.")
+    resume_at = models.DateTimeField(
+        null=True, blank=True, help_text="A paused run continues at this time (Zoho said when to come back).")
+    read_cursor = models.JSONField(
+        default=dict, blank=True,
+        help_text="Where reading stands, per store: stores read to the end, and the newest change read so far.")
     error_summary = models.TextField(blank=True)
     stop_reason = models.CharField(
         max_length=20, choices=StopReason.choices, blank=True, default=StopReason.FINISHED,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
@@ -35,6 +36,11 @@ TRANSIENT_RETRY_SECONDS = 300  # Zoho unavailable: try again in five minutes, no
 DATABASE_LOST = ("The database was unavailable during this run; nothing unconfirmed was marked synced, and the "
                  "next run (in about a minute) continues where this one stopped.")
 WAITING = "Nothing was lost: what was not sent waits, and goes out when Zoho answers again."
+
+
+class SliceEnded(Exception):
+    """This slice has used its `SYNC_SLICE_SECONDS`: the run stops at a safe point (everything so far saved) and
+    continues in a new slice."""
 
 
 class ClaimLost(Exception):
@@ -62,8 +68,10 @@ class RunContext:
         self.hooks = hooks
         self.dry_run = run.dry_run
         self.full = run.trigger == SyncRun.Trigger.RESET  # resend everything, deleted marks included
-        self.signpost = timezone.now()  # nothing changed after this is taken as read
-        self.stores_read = 0
+        self.signpost = run.started_at or timezone.now()  # nothing changed after the run began is taken as read
+        self.stores_read = len(run.read_cursor.get("read", []))
+        # Dry runs record nothing a next slice could continue from, so they run in one piece.
+        self.slice_ends = None if run.dry_run else time.monotonic() + settings.SYNC_SLICE_SECONDS
         self._crm = None
         self._calls_base = run.zoho_calls
         self._credits_base = run.credits
@@ -101,8 +109,13 @@ class RunContext:
         self.note_calls()
         SyncRun.objects.filter(pk=self.run.pk).update(
             heartbeat_at=now, progress_done=self.run.progress_done, progress_total=self.run.progress_total,
-            report=self.run.report, **self.run.counts(),
+            report=self.run.report, read_cursor=self.run.read_cursor, **self.run.counts(),
         )
+
+    def end_slice_if_due(self) -> None:
+        """Called at safe points only (a buffer staged, a batch recorded): end the slice when its time is up."""
+        if self.slice_ends is not None and time.monotonic() >= self.slice_ends:
+            raise SliceEnded()
 
     def after_batch(self) -> None:
         if self.hooks.after_batch:

@@ -92,6 +92,7 @@ class ZohoWriter:
         ctx.count_progress(len(batch))
         ctx.beat()
         ctx.after_batch()
+        ctx.end_slice_if_due()
 
     def send(self, module: str, pendings: list[Pending]):
         """(pendings, results) per Zoho call: one call for people, up to two for Deals (updates, creates)."""
