@@ -58,6 +58,7 @@ def read_stores(ctx: RunContext) -> None:
         if not ctx.dry_run:
             mark_read(ctx, store, checkpoint)
         ctx.beat()
+        ctx.end_slice_if_due()
 
 
 def resume_point(ctx: RunContext, store):
