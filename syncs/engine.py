@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_q.exceptions import TimeoutException
 from django_q.tasks import async_task
 
-from syncs import claims
+from syncs import claims, zoho_waits
 from syncs.deal_planner import DealPlanner
 from syncs.models import SyncRun, SyncSettings
 from syncs.planner import PeoplePlanner
@@ -56,11 +56,16 @@ def run_sync(sync_settings: SyncSettings, trigger: str = SyncRun.Trigger.MANUAL,
             settings=sync_settings, trigger=trigger, dry_run=dry_run,
             phase=Phase.CLEAR if trigger == SyncRun.Trigger.RESET and not dry_run else Phase.READ,
         )
+    hooks = hooks or Hooks()
     while True:
-        outcome = run_slice(sync_settings, run, hooks or Hooks(), owner)
+        outcome = run_slice(sync_settings, run, hooks, owner)
         owner = None
         if outcome is None:
             return None if run.slices == 0 else run
+        if outcome == DONE and foreground and run.status == SyncRun.Status.QUEUED and run.resume_at:
+            # Not a worker: the command itself waits for Zoho, then goes on.
+            hooks.sleep(max(0.0, (run.resume_at - timezone.now()).total_seconds()))
+            continue
         if outcome != CONTINUE:
             return run
         if not foreground:
@@ -82,7 +87,7 @@ def run_slice(sync_settings: SyncSettings, run: SyncRun, hooks: Hooks, owner: st
         claims.release(sync_settings.pk, owner)
         return None
     ctx = RunContext(sync_settings, run, owner, hooks)
-    outcome, stop = DONE, FINISHED
+    outcome, stop, resume_at = DONE, FINISHED, None
     try:
         execute(ctx)
     except (SliceEnded, TimeoutException):
@@ -94,16 +99,24 @@ def run_slice(sync_settings: SyncSettings, run: SyncRun, hooks: Hooks, owner: st
         stop = stopped_by(exc, run)
     except Exception as exc:
         stop = stopped_by(exc, run)
+        wait = zoho_waits.wait_for(exc, run)
+        if wait is not None:  # Zoho said "not now": free the worker, continue at that time
+            stop, resume_at = None, timezone.now() + wait
+            run.stop_reason, run.error_summary = stop_reason_for(exc), waiting_summary(exc)
 
     def close():
         if stop is None:
-            pause(ctx)
+            pause(ctx, resume_at)
         else:
             finish(ctx, stop)
         claims.release(sync_settings.pk, owner)
 
     with_database_retries(close, ctx.hooks.sleep)
     return outcome
+
+
+def waiting_summary(exc) -> str:
+    return f"Waiting for Zoho: {exc.explanation} The run continues where it stopped; nothing is lost."
 
 
 def pause(ctx: RunContext, resume_at=None) -> None:
@@ -125,7 +138,8 @@ def mark_running(run: SyncRun) -> bool:
     """Queued (or resumed) → running, only if the run is still active: one conditional UPDATE."""
     now = timezone.now()
     changes = {"status": SyncRun.Status.RUNNING, "started_at": run.started_at or now, "heartbeat_at": now,
-               "attempts": run.attempts + 1, "slices": run.slices + 1, "resume_at": None}
+               "attempts": run.attempts + 1, "slices": run.slices + 1, "resume_at": None,
+               "stop_reason": SyncRun.StopReason.FINISHED, "error_summary": ""}
     if not SyncRun.objects.filter(pk=run.pk, status__in=SyncRun.ACTIVE).update(**changes):
         return False
     for name, value in changes.items():

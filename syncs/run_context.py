@@ -26,6 +26,7 @@ from integrations.zoho.errors import (
     TransientError,
     ZohoError,
 )
+from integrations.zoho.transport import Backoff
 from syncs import claims
 from syncs.models import SyncRun, SyncSettings
 
@@ -79,7 +80,9 @@ class RunContext:
     @property
     def crm(self) -> ZohoCRM:
         if self._crm is None:
-            self._crm = ZohoCRM(self.sync_settings.connection, sleep=self.hooks.sleep)
+            # One try per call: a retry would sleep in the worker; the engine pauses the run instead (zoho_waits).
+            self._crm = ZohoCRM(self.sync_settings.connection, sleep=self.hooks.sleep,
+                                backoff=Backoff(attempts=1, sleep=self.hooks.sleep))
         return self._crm
 
     def count(self, name: str, n: int = 1) -> None:
