@@ -329,6 +329,19 @@ class SyncRun(models.Model):
     def counts(self) -> dict:
         return {name: getattr(self, name) for name in self.COUNTERS}
 
+    @property
+    def waiting_until(self):
+        """When a run paused for Zoho (a rate limit, Zoho unavailable) continues; None when it is not waiting."""
+        if self.status == self.Status.QUEUED and self.resume_at and self.resume_at > timezone.now():
+            return self.resume_at
+        return None
+
+    @property
+    def waiting_label(self) -> str:
+        """The dashboard's "Waiting for Zoho until 14:05." in the current (the user's) time zone; empty if not."""
+        until = self.waiting_until
+        return f"Waiting for Zoho until {timezone.localtime(until):%H:%M}." if until else ""
+
 
 class RecordError(models.Model):
     """The error inbox: one record Zoho refused (or pre-validation caught), with what to fix."""

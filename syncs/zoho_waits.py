@@ -9,8 +9,6 @@ Zoho's `Retry-After` says (a minute when it says nothing), a 5xx or a network er
 
 from datetime import timedelta
 
-from django.utils import timezone
-
 from integrations.zoho.errors import RateLimited, TransientError
 
 MAX_WAITS = 5
@@ -33,9 +31,3 @@ def wait_for(exc: Exception, run) -> timedelta | None:
     backoff = min(TRANSIENT_CAP_SECONDS, TRANSIENT_BASE_SECONDS * 2**waits)
     return timedelta(seconds=getattr(exc, "retry_after", None) or backoff)
 
-
-def waiting_until(run):
-    """The time a paused run continues (for "waiting for Zoho until HH:MM"), or None."""
-    if run.status == run.Status.QUEUED and run.resume_at and run.resume_at > timezone.now():
-        return run.resume_at
-    return None

@@ -3,6 +3,7 @@ in the foreground, or after its worker died, without re-reading what it read nor
 
 import io
 import json
+import zoneinfo
 from collections import Counter
 from datetime import timedelta
 
@@ -12,11 +13,13 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_q.exceptions import TimeoutException
 
+from profiles.models import Profile
 from syncs import claims, tasks
 from syncs.engine import Hooks, run_sync
-from syncs.models import CONTACTS, LEADS, CustomerSnapshot, SyncedRecord, SyncRun
+from syncs.models import CONTACTS, LEADS, CustomerSnapshot, SyncedRecord, SyncRun, SyncSettings
 from syncs.zoho_writer import BATCH
 from tests.syncs.conftest import make_settings, no_sleep
+from tests.syncs.views.conftest import body
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -123,3 +126,43 @@ def test_a_worker_timeout_pauses_the_run_and_frees_its_claim(main, zoho_sandbox,
     assert not claims.is_claimed(main)
     assert max(people(zoho_sandbox).values()) == 1
     assert run.updated == 0 and upsert_calls(zoho_sandbox) == batches_for(zoho_sandbox)
+
+
+def test_a_rate_limit_pauses_the_run_until_then_instead_of_sleeping(main, zoho_sandbox, admin_user, admin_client):
+    Profile.objects.create(user=admin_user, time_zone="Europe/Paris")
+    slept = []
+    zoho_sandbox.fault(fail_next=1, fail_mode="429")  # Zoho sends no Retry-After: the run waits a minute
+    started = timezone.now()
+    run = run_sync(main, hooks=Hooks(sleep=slept.append))
+    run.refresh_from_db()
+    assert slept == []  # the worker never slept: it was freed
+    assert run.status == "queued" and run.stop_reason == "rate_limited"
+    assert started + timedelta(seconds=59) <= run.resume_at <= timezone.now() + timedelta(seconds=61)
+    assert not claims.is_claimed(SyncSettings.objects.get(pk=main.pk))
+    local = timezone.localtime(run.resume_at, zoneinfo.ZoneInfo("Europe/Paris"))
+    assert f"Waiting for Zoho until {local:%H:%M}." in body(admin_client.get("/"))
+    assert admin_client.get(f"/runs/{run.pk}/progress.json").json()["waiting"].endswith(f"{local:%H:%M}.")
+
+    assert tasks.tick()["resumed_runs"] == []  # not before Zoho's time
+    with time_machine.travel(run.resume_at + timedelta(seconds=1)):
+        assert tasks.tick()["resumed_runs"] == [run.pk]  # continued inline (sync mode)
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.stop_reason == "" and run.slices >= 2
+    assert max(people(zoho_sandbox).values()) == 1 and run.updated == 0
+    assert SyncRun.objects.count() == 1
+
+
+def test_zoho_unavailable_waits_longer_each_time_then_the_run_stops(main, zoho_sandbox):
+    zoho_sandbox.fault(fail_next=1000, fail_mode="503")
+    run = run_sync(main, hooks=Hooks(sleep=no_sleep))
+    waits = []
+    for _ in range(10):
+        run.refresh_from_db()
+        if not run.is_active:
+            break
+        waits.append(round((run.resume_at - run.queued_at).total_seconds()))
+        with time_machine.travel(run.resume_at + timedelta(seconds=1)):
+            tasks.tick()
+    assert waits == [10, 20, 40, 80, 160]  # each wait frees the worker; none is slept
+    assert (run.status, run.stop_reason) == ("failed", "transient")
+    assert "Nothing was lost" in run.error_summary
