@@ -25,6 +25,7 @@ from syncs.run_context import (  # noqa: F401  (Hooks, RunContext, Stop, finish:
     FINISHED,
     ClaimLost,
     Hooks,
+    RunClosed,
     RunContext,
     SliceEnded,
     Stop,
@@ -93,6 +94,9 @@ def run_slice(sync_settings: SyncSettings, run: SyncRun, hooks: Hooks, owner: st
     except (SliceEnded, TimeoutException):
         # TimeoutException: django-q2 stops an overdue task with this SystemExit; the run continues elsewhere.
         outcome, stop = CONTINUE, None
+    except RunClosed:
+        claims.release(sync_settings.pk, owner)
+        return DONE  # cancelled, or continued by another worker: leave the run as it is
     except ClaimLost as exc:
         if taken_over(ctx):
             return DONE  # another worker continues this very run: leave it (and its claim) alone

@@ -244,6 +244,7 @@ class SyncRun(models.Model):
         PARTIAL = "partial", "Partially done"
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
+        CANCELLED = "cancelled", "Cancelled"
 
     class StopReason(models.TextChoices):
         FINISHED = "", "Finished"
@@ -258,6 +259,7 @@ class SyncRun(models.Model):
         CRASHED = "crashed", "Unexpected error or worker stopped"
         BUSY = "busy", "Another run was in progress"
         NOT_STARTED = "not_started", "No worker started it"
+        CANCELLED = "cancelled", "Cancelled by a user"
 
     class Phase(models.TextChoices):
         CLEAR = "clear", "Clearing the sync state"

@@ -44,6 +44,10 @@ class SliceEnded(Exception):
     continues in a new slice."""
 
 
+class RunClosed(Exception):
+    """The run is no longer this worker's to run: a user cancelled it, or the tick handed it to another worker."""
+
+
 class ClaimLost(Exception):
     """Another worker took this connection over (our heartbeat went stale); stop without writing more."""
 
@@ -110,10 +114,11 @@ class RunContext:
             raise ClaimLost("Another worker took this connection over.")
         self.run.heartbeat_at = now
         self.note_calls()
-        SyncRun.objects.filter(pk=self.run.pk).update(
+        if not SyncRun.objects.filter(pk=self.run.pk, status=SyncRun.Status.RUNNING).update(
             heartbeat_at=now, progress_done=self.run.progress_done, progress_total=self.run.progress_total,
             report=self.run.report, read_cursor=self.run.read_cursor, **self.run.counts(),
-        )
+        ):
+            raise RunClosed("The run was cancelled or handed to another worker.")
 
     def end_slice_if_due(self) -> None:
         """Called at safe points only (a buffer staged, a batch recorded): end the slice when its time is up."""

@@ -129,6 +129,9 @@ def continue_run(run_id: int) -> dict:
     if run is None or not run.is_active:
         return {"skipped": "the run is no longer active"}
     result = run_sync(run.settings, run.trigger, run=run)
+    if result is None and run.slices == 0 and run.trigger != SyncRun.Trigger.RESET:
+        skip(run)  # a preview (or a sync) that never started: say so at once
+        return summary(run)
     if result is None:
         return {"skipped": "another worker holds this connection; the tick continues the run later"}
     return summary(result)
