@@ -201,6 +201,8 @@ def finish(ctx: RunContext, stop: Stop) -> None:
                         f"A store could not be read; the other stores were synced. {problems}")
         else:
             stop = Stop(SyncRun.Status.FAILED, Reason.STORE_ERROR, f"A store could not be read: {problems}")
+    if not SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).exists():
+        return  # cancelled (or handed to another worker) after its last heartbeat: leave it as it is
     run.status = stop.status
     run.stop_reason = stop.reason
     run.error_summary = stop.summary

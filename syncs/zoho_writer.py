@@ -64,6 +64,8 @@ class ZohoWriter:
                 ctx.count("updated" if known else "created")
                 ctx.sample("updates" if known else "creates", {"module": module, key_name(module): pending.key})
             ctx.count_progress(len(batch))
+            ctx.beat()  # a preview's progress, and where it notices a Cancel
+            ctx.after_batch()
             return
         deleted_ids = self.check_deleted_in_zoho(module)
         outcome = Outcome()
