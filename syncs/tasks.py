@@ -91,7 +91,7 @@ def continue_runs(now) -> list[int]:
 def close_unstarted_syncs(queued_before, now) -> int:
     """Syncs ("Sync now") still queued after the worker timeout lost their task (no worker, a purged queue): end
     them, so no page waits for them forever. Their work is not lost: the next scheduled sync does it. A run that
-already worked a slice (a continuation, a run waiting for Zoho) is continued by `continue_runs` instead."""
+    already worked a slice (a continuation, a run waiting for Zoho) is continued by `continue_runs` instead."""
     return SyncRun.objects.filter(status=SyncRun.Status.QUEUED, queued_at__lt=queued_before, slices=0).exclude(
         trigger=SyncRun.Trigger.RESET).update(
         status=SyncRun.Status.FAILED, finished_at=now, stop_reason=SyncRun.StopReason.NOT_STARTED,
