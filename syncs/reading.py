@@ -5,8 +5,10 @@ read to the end (or, for sorted sources, after each staged buffer), and never pa
 signpost), so a customer changed while the run reads is read again next time.
 
 A run works in slices (`SYNC_SLICE_SECONDS`). Its `read_cursor` says which stores it has read to the end (a
-next slice skips them) and, for sorted sources, the newest change staged so far: a slice may end after any
-staged buffer of a sorted source, and the next slice reads on from there, not from the start.
+next slice skips them) and where it stands inside a store: for sorted sources the newest change staged so far
+(`since`), for resumable sources (WooCommerce) the next page of the stream (`pages`), staged and saved after each
+page read to the end, before the next is requested. A slice may end there, and the next slice reads on from
+there, not from the start. Other sources (Magento) are read whole within a slice, then skipped by the next.
 
 A store that cannot be read (bad keys, down, refused by the SSRF guard: any `SourceError`) is reported with
 its reason in the run's report and on its checkpoint (the dashboard shows it); its checkpoints stay where
@@ -91,7 +93,24 @@ def read_store(ctx, store, source, checkpoint, since) -> None:
     signpost = ctx.signpost
     newest = None
     buffer = []
-    for customer in source.customers(since):
+    pages = ctx.run.read_cursor.setdefault("pages", {})
+
+    def page_done(position):
+        """A page read to the end (before the next is requested): stage it; a next slice starts after it."""
+        nonlocal buffer
+        stage(ctx, store, buffer)
+        report_rejected(ctx, store, source.take_rejected())
+        buffer = []
+        pages[str(store.pk)] = position
+        ctx.beat()
+        ctx.end_slice_if_due()
+
+    if source.resumable:
+        source.page_done = page_done
+        stream = source.customers(since, resume=pages.get(str(store.pk)))
+    else:
+        stream = source.customers(since)
+    for customer in stream:
         buffer.append(customer)
         if newest is None or customer.updated_at > newest:
             newest = customer.updated_at

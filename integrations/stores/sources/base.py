@@ -136,6 +136,12 @@ class Source(ABC):
     guest_id_prefix: str = ""
     #: True when the store takes orders (`orders(since)`), which become Deals.
     has_orders: bool = False
+    #: True when `customers(since, resume=position)` continues a stream after its last page read to the end;
+    #: `position` (JSON) says where that is. The reader may set `page_done(position)`: called after each page
+    #: of the stream was read to the end, before the next is requested (it may raise to stop the stream there).
+    resumable: bool = False
+    position: dict | None = None
+    page_done = None
 
     @property
     def label(self) -> str:
