@@ -1,10 +1,13 @@
 """A sync run, the one path every run takes (schedule, Sync now, webhook, reset, preview): claim the
 connection → (reset: clear) → read the stores → plan and write → finish.
 
-Every run is a `SyncRun` row whose phase is persisted, so a reset whose worker died continues where it
-stopped. The send phase plans people (Contacts, Leads) then Deals, and one Zoho writer sends both. How a run
-ends follows the Zoho client's taxonomy (`run_context.stopped_by`); nothing is marked synced without Zoho's
-answer, and everything not confirmed stays pending for the next run.
+Every run is a `SyncRun` row whose phase and read cursor are persisted, and it works in slices of
+`SYNC_SLICE_SECONDS`: at the end of a slice (or a worker timeout) it is saved and continued by a new task; when
+Zoho says "not now" it pauses until then (`zoho_waits`) instead of sleeping; when its worker died, the tick hands
+it to another worker. Each continuation goes on from the cursor. The send phase plans people (Contacts, Leads)
+then Deals, and one Zoho writer sends both. How a run ends follows the Zoho client's taxonomy
+(`run_context.stopped_by`); nothing is marked synced without Zoho's answer, and everything not confirmed stays
+pending for the next run.
 """
 
 import logging

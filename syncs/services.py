@@ -55,7 +55,7 @@ def run_progress(run: SyncRun) -> dict:
     return {
         "id": run.pk, "trigger": run.trigger, "status": run.status, "phase": run.phase,
         "done": run.progress_done, "total": run.progress_total, "percent": run.progress_percent,
-        "finished": not run.is_active, "error": run.error_summary, **run.counts(),
+        "finished": not run.is_active, "error": run.error_summary, "slices": run.slices, **run.counts(),
     }
 
 
