@@ -24,10 +24,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 
 venv: $(VENV)/.runtime
 
-## Migrate every database alias (the app's and the sandbox's) and create the cache table.
+## Migrate every database alias (the app's, and the sandbox's when SANDBOX_ENABLED) and create the cache table.
 migrate: $(VENV)/.runtime .env
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py migrate --noinput --database sandbox
+	@for alias in $$($(PY) -m config.database_aliases); do \
+	  [ "$$alias" = default ] || $(PY) manage.py migrate --noinput --database "$$alias"; done
 	$(PY) manage.py createcachetable
 
 demo: migrate

@@ -30,7 +30,8 @@ CSRF_TRUSTED_ORIGINS = [SITE_URL]
 # Fernet keys for secrets at rest: the first encrypts, all of them decrypt (rotation).
 FIELD_ENCRYPTION_KEYS = env("FIELD_ENCRYPTION_KEYS")
 
-# The sandbox emulates Zoho, WooCommerce and Magento for demos and tests. Never in production.
+# The sandbox emulates Zoho, WooCommerce and Magento for demos and tests. Never in production: with it off, its
+# apps, URLs and database are not part of the project at all (see the end of this file).
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
 
 INSTALLED_APPS = [
@@ -45,8 +46,6 @@ INSTALLED_APPS = [
     "integrations",
     "integrations.zoho.apps.Config",
     "integrations.stores.apps.Config",
-    "integrations.sandbox.zoho.apps.Config",
-    "integrations.sandbox.stores.apps.Config",
     "syncs.apps.Config",
 ]
 
@@ -54,7 +53,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "integrations.sandbox.middleware.SandboxGateMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -100,12 +98,7 @@ def _database(url):
 
 DATABASES = {
     "default": _database(env("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")),
-    # The sandbox stands for outside services, so its tables live in a database of their own.
-    "sandbox": _database(
-        env("SANDBOX_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'sandbox.sqlite3'}")
-    ),
 }
-DATABASE_ROUTERS = ["integrations.sandbox.routers.SandboxRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -230,3 +223,21 @@ LOGGING = {
 # In DEBUG (make run, tests) serve static files straight from the app folders.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# The sandbox and the benchmarks (top-level packages `sandbox/` and `bench/`) join the project only when enabled.
+# Settings modules built on this one turn them on through the environment (SANDBOX_ENABLED=True before importing).
+if SANDBOX_ENABLED:
+    INSTALLED_APPS += [
+        "sandbox.apps.Config",
+        "sandbox.zoho.apps.Config",
+        "sandbox.stores.apps.Config",
+        "bench.apps.Config",
+    ]
+    # Right after the session middleware: a request for /sandbox/ while the gate is shut never reaches a view.
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+                      "sandbox.middleware.SandboxGateMiddleware")
+    # The sandbox stands for outside services, so its tables live in a database of their own.
+    DATABASES["sandbox"] = _database(
+        env("SANDBOX_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'sandbox.sqlite3'}")
+    )
+    DATABASE_ROUTERS = ["sandbox.routers.SandboxRouter"]

@@ -5,6 +5,7 @@ so the same suite runs on SQLite and on PostgreSQL."""
 import os
 
 os.environ.setdefault("DEBUG", "True")
+os.environ["SANDBOX_ENABLED"] = "True"  # installs the sandbox apps, URLs and database alias
 
 from config.settings import *  # noqa: E402,F403
 from config.settings import Q_CLUSTER  # noqa: E402
@@ -13,7 +14,6 @@ SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnop"
 FIELD_ENCRYPTION_KEYS = [
     "0F2RaRCuJJBwxjj5gIZMcJC1chkf0WpiZ9r0CWbzZ5M=",  # test key only
 ]
-SANDBOX_ENABLED = True
 SITE_URL = "http://testserver"
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -9,7 +10,9 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("integrations.zoho.urls")),
     path("", include("integrations.stores.urls")),
-    # Always routed; integrations.sandbox.middleware answers 404 while SANDBOX_ENABLED is off.
-    path("sandbox/", include("integrations.sandbox.urls")),
     path("", include("syncs.urls")),
 ]
+
+if settings.SANDBOX_ENABLED:
+    # Routed only when enabled: with the sandbox off, /sandbox/... is a plain 404 and no sandbox code is loaded.
+    urlpatterns.insert(-1, path("sandbox/", include("sandbox.urls")))

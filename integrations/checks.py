@@ -5,6 +5,7 @@ from urllib.parse import urlparse
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
 
 
 @register(Tags.security, deploy=False)
@@ -59,3 +60,14 @@ def settings_check(app_configs=None, **kwargs):
                 )
             )
     return errors
+
+
+def refuse_unsafe_settings() -> None:
+    """Raise ImproperlyConfigured when `settings_check` finds an error. The WSGI and ASGI entry points call it
+    once the app is loaded, so gunicorn (or any server) refuses to serve with settings `check --deploy` refuses."""
+    errors = settings_check()
+    if errors:
+        raise ImproperlyConfigured(
+            "Refusing to serve with unsafe settings:\n"
+            + "\n".join(f"  {error.id}: {error.msg} {error.hint}" for error in errors)
+        )

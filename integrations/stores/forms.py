@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from integrations.encryption import mask
+from integrations.stores.kinds import KINDS
 from integrations.stores.models import Store
 from integrations.stores.sources.errors import SourceError
 from integrations.stores.sources.http import check_store_url
@@ -159,8 +160,6 @@ class ZohoOrgStoreForm(StoreForm):
         return cleaned
 
 
-FORMS = {
-    Store.Kind.WOOCOMMERCE: WooCommerceStoreForm,
-    Store.Kind.MAGENTO: MagentoStoreForm,
-    Store.Kind.ZOHO: ZohoOrgStoreForm,
-}
+def form_for(kind: str) -> type[StoreForm]:
+    """The add/edit form of a store kind, as the registry (kinds.py) names it; KeyError for an unknown kind."""
+    return KINDS[kind].form_class()

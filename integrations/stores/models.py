@@ -10,15 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations.encryption import EncryptedTextField
+from integrations.stores import kinds
 
 
 class Store(models.Model):
     """An online store whose customers are synced: WooCommerce, Magento 2 or another Zoho CRM org."""
 
-    class Kind(models.TextChoices):
-        WOOCOMMERCE = "woocommerce", "WooCommerce"
-        MAGENTO = "magento", "Magento 2"
-        ZOHO = "zoho", "Zoho CRM org"
+    # Store.Kind.WOOCOMMERCE, .MAGENTO, .ZOHO: built from the one registry of kinds (kinds.py).
+    Kind = models.TextChoices("Kind", [(key.upper(), (key, label)) for key, label in kinds.choices()])
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=100)

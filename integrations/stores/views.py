@@ -7,16 +7,24 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from integrations.encryption import mask
-from integrations.stores.forms import FORMS
+from integrations.stores.forms import form_for
+from integrations.stores.kinds import KINDS
 from integrations.stores.models import Store, new_webhook_secret
 from integrations.stores.sources import get_source
 
 
 def _visible_store(request, pk) -> Store:
     return get_object_or_404(Store.visible_to(request.user), pk=pk)
+
+
+def _emulator(kind: str) -> dict:
+    """The sandbox's stand-in for `kind`, when the sandbox is installed and registered one."""
+    emulator = KINDS[kind].emulator
+    return {"emulator": emulator, "emulator_url": reverse(emulator.url_name)} if emulator else {}
 
 
 def store_list(request):
@@ -27,19 +35,20 @@ def store_list(request):
 def store_add(request, kind):
     if not request.user.is_staff:
         raise PermissionDenied
-    if kind not in FORMS:
+    if kind not in KINDS:
         raise Http404("Unknown store kind")
-    form = FORMS[kind](request.POST or None, user=request.user, instance=Store(kind=kind))
+    form = form_for(kind)(request.POST or None, user=request.user, instance=Store(kind=kind))
     if request.method == "POST" and form.is_valid():
         store = form.save()
         messages.success(request, f"Store “{store.name}” saved. Test the connection next.")
         return redirect(store)
-    return render(request, "stores/form.html", {"form": form, "kind": kind, "kind_label": Store.Kind(kind).label})
+    return render(request, "stores/form.html", {"form": form, "kind": kind, "kind_label": KINDS[kind].label,
+                                                **_emulator(kind)})
 
 
 def store_edit(request, pk):
     store = _visible_store(request, pk)
-    form = FORMS[store.kind](request.POST or None, user=request.user, instance=store)
+    form = form_for(store.kind)(request.POST or None, user=request.user, instance=store)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, f"Store “{store.name}” saved.")

@@ -5,7 +5,8 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.urls import reverse
+
+from .pages import connection_page
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def reauthorization_needed(connection) -> int:
         recipients.append(connection.owner.email)
     if not recipients or not email_configured():
         return 0
-    url = settings.SITE_URL + reverse("zoho-connection", args=[connection.pk])
+    url = settings.SITE_URL + connection_page(connection)
     body = (
         f"Zoho CRM connection \"{connection}\" needs re-authorization, so its syncs are paused.\n\n"
         f"What Zoho said: {connection.last_error}\n\n"

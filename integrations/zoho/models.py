@@ -121,6 +121,12 @@ def connections_for(user):
     return ZohoConnection.objects.filter(owner=user)
 
 
+def default_connection(user) -> ZohoConnection | None:
+    """The connection a user's "Zoho CRM Integration" page opens with: the platform's for staff, else their own."""
+    mine = connections_for(user).filter(owner=None if user.is_staff else user)
+    return mine.select_related("api_client").order_by("pk").first()
+
+
 class ZohoApiSlot(models.Model):
     """One of an org's concurrency slots; held by a worker while one API call is in flight."""
 

@@ -2,8 +2,8 @@ from django.urls import path
 
 from . import views
 
-# The "Zoho CRM Integration" page itself (`zoho-integration`, `zoho-connection`) is the setup wizard in
-# syncs/urls.py; these are the Zoho actions it posts to.
+# The grant-flow views beside the "Zoho CRM Integration" page. The page itself is the setup wizard, owned by
+# syncs (syncs/urls.py), which registers it at start-up (integrations/zoho/pages.py) for these views to return to.
 urlpatterns = [
     path("zoho/connections/<int:pk>/verify/", views.verify, name="zoho-verify"),
     path("zoho/connections/<int:pk>/reset/", views.reset, name="zoho-reset"),

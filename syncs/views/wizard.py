@@ -2,8 +2,10 @@
 
 1 sync option and affiliate setting, 2 API credentials (with what to enter in Zoho's API console),
 3 grant token → authentication token → verify, 4 Record Mapping (after a successful verify), then
-Map Fields (mapping.py) and Preview → Save (preview.py). The Zoho actions themselves live in
-integrations.zoho.views; this page renders them and saves what belongs to the sync.
+Map Fields (mapping.py) and Preview → Save (preview.py). The grant-flow steps it runs come from
+integrations.zoho.feedback (they report as messages; this page chooses where to go); the small grant-flow views
+beside it (callback, Verify, Reset) are integrations.zoho.views, sent back here through the page syncs registers
+at start-up (syncs.apps).
 """
 
 from django.conf import settings
@@ -12,9 +14,10 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from integrations.zoho import views as zoho_views
+from integrations.zoho import feedback
+from integrations.zoho.console import register_context
 from integrations.zoho.forms import ZohoCredentialsForm
-from integrations.zoho.models import ZohoConnection, connections_for
+from integrations.zoho.models import ZohoConnection, connections_for, default_connection
 from syncs import services
 from syncs.forms import RecordMappingForm, SyncOptionForm
 from syncs.models import SyncSettings
@@ -33,7 +36,7 @@ def verified(connection: ZohoConnection | None) -> bool:
 def wizard(request, pk=None):
     """GET the page; POST saves the sync option and credentials, then runs the button that was pressed."""
     user = request.user
-    connection = access.connection_or_404(user, pk) if pk else zoho_views.default_connection(user)
+    connection = access.connection_or_404(user, pk) if pk else default_connection(user)
     if not access.can_configure(user):
         if request.method == "POST":
             raise PermissionDenied(access.NOT_ALLOWED)
@@ -64,9 +67,10 @@ def _post(request, connection, option_form, credentials_form):
         option_form.apply(services.settings_for(connection))
     action = request.POST.get("action", "save")
     if action == "authorize":
-        return zoho_views.start_authorization(request, connection)
+        consent_url = feedback.authorization_url(request, connection)
+        return redirect(consent_url or access.wizard_url(connection))
     if action == "exchange":
-        zoho_views.exchange_pasted_grant(request, connection, credentials_form.cleaned_data.get("grant_token", ""))
+        feedback.exchange_pasted_grant(request, connection, credentials_form.cleaned_data.get("grant_token", ""))
     else:
         messages.success(request, "Zoho API client settings saved.")
     return redirect(access.wizard_url(connection))
@@ -85,7 +89,7 @@ def _dont_sync(request, connection, option_form):
 
 def _context(request, connection, option_form, credentials_form) -> dict:
     sync_settings = access.settings_or_none(connection)
-    register = zoho_views.register_context(connection)
+    register = register_context(connection)
     chosen_dc = register["data_centers_consoles"].get(credentials_form["data_center"].value() or "")
     return {
         "connection": connection,

@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from integrations.sandbox.stores import services as shop_services
-from integrations.sandbox.stores.models import SandboxCustomer
+from sandbox.stores import services as shop_services
+from sandbox.stores.models import SandboxCustomer
 from syncs.models import FieldMapping, SyncedRecord, SyncRun
 from tests.browser.conftest import live_shop, log_in
 

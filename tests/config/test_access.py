@@ -38,3 +38,10 @@ def test_sandbox_index_is_public_when_enabled(client):
 def test_admin_needs_staff(affiliate_client):
     response = affiliate_client.get("/admin/")
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_script_name_prefix_does_not_open_a_disabled_sandbox(client, settings):
+    settings.SANDBOX_ENABLED = False
+    # Behind a prefix the full path is /prefix/sandbox/; the gate must read the path inside the app.
+    assert client.get("/sandbox/", SCRIPT_NAME="/prefix").status_code == 404

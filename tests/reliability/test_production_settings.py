@@ -73,3 +73,69 @@ def test_production_responses_carry_security_headers_and_secure_cookies(tmp_path
     assert seen["csrf_cookie"] == {"secure": True, "samesite": "Lax"}
     assert seen["session_cookie_secure"] and seen["session_cookie_httponly"]
     assert not seen["sandbox"] and not seen["allow_private_store_urls"]
+
+
+SANDBOX_OFF_PROBE = """
+import json, django
+django.setup()
+from django.apps import apps
+from django.conf import settings
+from django.test import Client
+from integrations.stores.kinds import KINDS
+print(json.dumps({
+    "apps": sorted(c.name for c in apps.get_app_configs() if c.name.split(".")[0] in ("sandbox", "bench")),
+    "databases": sorted(settings.DATABASES),
+    "emulators": [kind.emulator for kind in KINDS.values()],
+    "sandbox_page": Client().get("/sandbox/", secure=True, headers={"host": "sync.example.com"}).status_code,
+    "sandbox_api": Client().get("/sandbox/zoho/crm/v8/org", secure=True,
+                                headers={"host": "sync.example.com"}).status_code,
+}))
+"""
+
+
+def test_with_the_sandbox_off_no_sandbox_app_url_or_database_exists(tmp_path):
+    env = production_env(tmp_path)
+    del env["SANDBOX_DATABASE_URL"]
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE_DIR, env=env,
+                   check=True, timeout=120, capture_output=True)
+    result = subprocess.run([sys.executable, "-c", SANDBOX_OFF_PROBE], cwd=BASE_DIR, env=env, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen == {"apps": [], "databases": ["default"], "emulators": [None, None, None], "sandbox_page": 404,
+                    "sandbox_api": 404}
+
+
+def sandbox_in_production_env(tmp_path) -> dict:
+    return {**production_env(tmp_path), "SANDBOX_ENABLED": "True"}
+
+
+def test_check_deploy_refuses_the_sandbox_in_production(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"], cwd=BASE_DIR, env=sandbox_in_production_env(tmp_path),
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode != 0
+    assert "zohosync.E006" in result.stderr
+
+
+def test_the_wsgi_and_asgi_applications_refuse_to_load_with_the_sandbox_in_production(tmp_path):
+    for module in ("config.wsgi", "config.asgi"):
+        result = subprocess.run([sys.executable, "-c", f"import {module}"], cwd=BASE_DIR,
+                                env=sandbox_in_production_env(tmp_path), capture_output=True, text=True, timeout=60,
+                                check=False)
+        assert result.returncode != 0, module
+        assert "ImproperlyConfigured" in result.stderr and "zohosync.E006" in result.stderr, result.stderr
+    fine = subprocess.run([sys.executable, "-c", "import config.wsgi"], cwd=BASE_DIR, env=production_env(tmp_path),
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert fine.returncode == 0, fine.stderr
+
+
+def test_gunicorn_refuses_to_serve_with_the_sandbox_in_production(tmp_path):
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    result = subprocess.run(
+        [str(gunicorn), "config.wsgi", "--bind", "127.0.0.1:0", "--workers", "1"], cwd=BASE_DIR,
+        env=sandbox_in_production_env(tmp_path), capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode != 0
+    assert "zohosync.E006" in result.stderr and "Worker failed to boot" in result.stderr

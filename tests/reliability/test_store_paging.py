@@ -3,9 +3,9 @@ two page requests) never make a customer disappear from the read."""
 
 import pytest
 
-from integrations.sandbox.stores import services as shop_services
-from integrations.sandbox.stores.models import SandboxCustomer
 from integrations.stores.sources import get_source
+from sandbox.stores import services as shop_services
+from sandbox.stores.models import SandboxCustomer
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 

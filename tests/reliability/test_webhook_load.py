@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from integrations.sandbox.stores import services as shop_services
 from integrations.stores.models import Store, WebhookEvent
 from integrations.zoho.models import ZohoApiClient, ZohoConnection
+from sandbox.stores import services as shop_services
 from scripts.webhook_load import HOSTILE_KINDS, run
 from syncs.engine import Hooks
 from syncs.models import DEALS, SyncedRecord

@@ -5,8 +5,8 @@ killed after the upsert) are listed in docs/reliability.md and not repeated here
 
 import pytest
 
-from integrations.sandbox.zoho.models import ApiClient
 from integrations.zoho.models import ZohoConnection
+from sandbox.zoho.models import ApiClient
 from syncs.models import CONTACTS, LEADS, CustomerSnapshot, SyncedRecord, SyncRun
 from tests.reliability.conftest import assert_converged, assert_nothing_marked_without_zoho
 from tests.syncs.test_engine import sync, upserts, zoho_emails

@@ -7,9 +7,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from integrations.sandbox.stores import services as shop_services
-from integrations.sandbox.stores.models import SandboxCustomer
 from integrations.stores.sources import get_source
+from sandbox.stores import services as shop_services
+from sandbox.stores.models import SandboxCustomer
 from syncs.engine import Hooks, run_sync
 from syncs.merge import merge, normalise_email, route
 from syncs.models import CONTACTS, LEADS, CustomerSnapshot, RecordError, SyncedRecord, SyncRun, SyncSettings

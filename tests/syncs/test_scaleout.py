@@ -12,13 +12,13 @@ from django.db.models import Count
 from django.utils import timezone
 from django_q.conf import Conf
 
-from integrations.sandbox.stores import services as store_services
-from integrations.sandbox.zoho import oauth as sandbox_oauth
-from integrations.sandbox.zoho import services as zoho_services
-from integrations.sandbox.zoho.models import ApiCall, Record
+from bench.clusters import Clusters
 from integrations.stores.models import Store
 from integrations.zoho.models import ZohoApiClient, ZohoConnection
-from syncs.bench.clusters import Clusters
+from sandbox.stores import services as store_services
+from sandbox.zoho import oauth as sandbox_oauth
+from sandbox.zoho import services as zoho_services
+from sandbox.zoho.models import ApiCall, Record
 from syncs.models import SyncedRecord, SyncRun
 from syncs.services import save_settings, settings_for
 from syncs.tasks import tick

@@ -11,12 +11,12 @@ from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from integrations.sandbox.stores import services as shop_services
-from integrations.sandbox.stores.models import SandboxCustomer
 from integrations.stores.models import Store
 from integrations.stores.sources import get_source
 from integrations.zoho.crm import ZohoCRM
 from integrations.zoho.models import ZohoApiClient, ZohoConnection
+from sandbox.stores import services as shop_services
+from sandbox.stores.models import SandboxCustomer
 from syncs import claims
 from syncs.deletions import flag_unlisted
 from syncs.engine import Hooks, RunContext, run_sync

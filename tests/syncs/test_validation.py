@@ -8,7 +8,7 @@ from syncs.models import CONTACTS, LEADS
 from syncs.validation import field_specs, fit_to_field_types, validate_mappings, validate_record
 
 # Zoho's stock field metadata, as the sandbox serves it (compiled from Zoho's documentation).
-STOCK_FIELDS = Path(__file__).resolve().parents[2] / "integrations/sandbox/zoho/data/standard_fields.json"
+STOCK_FIELDS = Path(__file__).resolve().parents[2] / "sandbox/zoho/data/standard_fields.json"
 
 # Zoho's own shape (GET /settings/fields), trimmed to what validation reads.
 CONTACT_FIELDS = [

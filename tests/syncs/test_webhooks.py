@@ -2,8 +2,8 @@
 
 import pytest
 
-from integrations.sandbox.stores import services as shop_services
 from integrations.stores.models import WebhookEvent
+from sandbox.stores import services as shop_services
 from syncs import claims, tasks
 from syncs.models import CONTACTS, DEALS, SyncedRecord, SyncRun, SyncSettings
 from tests.syncs.conftest import make_settings

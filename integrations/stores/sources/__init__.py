@@ -1,17 +1,10 @@
-"""The store kinds this app reads, healthchecks style: kind → dotted path of its Source class."""
+"""The Source that reads a store, found through the store-kind registry (integrations/stores/kinds.py)."""
 
-from importlib import import_module
-
-SOURCES = {
-    "woocommerce": "integrations.stores.sources.woocommerce.WooCommerceSource",
-    "magento": "integrations.stores.sources.magento.MagentoSource",
-    "zoho": "integrations.stores.sources.zoho_org.ZohoOrgSource",
-}
+from integrations.stores.kinds import KINDS
 
 
 def source_class(kind: str):
-    module_path, _, class_name = SOURCES[kind].rpartition(".")
-    return getattr(import_module(module_path), class_name)
+    return KINDS[kind].source_class()
 
 
 def get_source(store):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from integrations.stores.kinds import KINDS
 from integrations.stores.sources.errors import InvalidRecord, SourceError
 
 # DecoNetwork's mappable customer fields, in the order of its guide.
@@ -166,16 +167,20 @@ class CheckResult:
 
 
 class Source(ABC):
-    """A store to read customers from. Subclasses set `kind`, `label` and `is_sorted`."""
+    """A store to read customers from. Subclasses set `kind` (a key of the registry, kinds.py) and `is_sorted`."""
 
     kind: str = ""
-    label: str = ""
     #: True when customers() yields in ascending updated_at order (a checkpoint may be saved mid-stream).
     is_sorted: bool = False
     #: True when the store lists its deleted customers (`deleted_ids`); else deletions are found with `all_ids`.
     reports_deletions: bool = False
     #: The start of the ids of customers who exist only on orders (never listed by `all_ids`); "" when none.
     guest_id_prefix: str = ""
+
+    @property
+    def label(self) -> str:
+        """The kind's name for people ("WooCommerce"), from the registry."""
+        return KINDS[self.kind].label
 
     def __init__(self, store):
         self.store = store

@@ -87,7 +87,6 @@ def magento_time(moment: datetime) -> str:
 
 class MagentoSource(Source):
     kind = "magento"
-    label = "Magento 2"
     is_sorted = False  # profiles come oldest-first, then customers whose orders changed
     sells_products = True
 

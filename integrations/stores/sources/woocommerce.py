@@ -59,7 +59,6 @@ class Rollup:
 
 class WooCommerceSource(Source):
     kind = "woocommerce"
-    label = "WooCommerce"
     is_sorted = False  # registered customers come in id order, then buyers in order-modified order
     guest_id_prefix = GUEST_PREFIX
     sells_products = True

@@ -4,13 +4,12 @@ Contacts or Leads are read with Get Records sorted by Modified_Time ascending, `
 `page_token` paging (integrations.zoho.crm.ZohoCRM), so this source is sorted. Deletions come from the
 deleted-records API (`deleted_ids(since)`), or by comparing `all_ids()`. The source id is A's record
 id: the engine's per-record state maps it to B's record, so B's records are updated, never duplicated.
-An org is never synced into itself (`same_org_error`).
+An org is never synced into itself (`same_org_error`). Which orgs are sync targets is the sync app's knowledge:
+it registers the question at start-up (`register_sync_target_check`, from syncs' AppConfig.ready).
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
-
-from django.apps import apps
 
 from integrations.stores.sources.base import (
     CheckResult,
@@ -33,6 +32,15 @@ MODULE_FIELDS = {
         "country_name": "Country",
     },
 }
+_is_sync_target: Callable[[str], bool] | None = None  # registered by syncs at start-up
+
+
+def register_sync_target_check(is_sync_target: Callable[[str], bool]) -> None:
+    """`is_sync_target(org_id)` says whether this app syncs into that Zoho org."""
+    global _is_sync_target
+    _is_sync_target = is_sync_target
+
+
 COMMON_FIELDS = ["Email", "First_Name", "Last_Name", "Salutation", "Phone", "Created_Time", "Modified_Time"]
 
 
@@ -42,11 +50,7 @@ def same_org_error(connection, target_connection=None) -> str:
         return "This Zoho connection is not authorized yet: connect it first so its org is known."
     if target_connection is not None and target_connection.org_id == connection.org_id:
         return f"“{connection}” is the org this store would sync into: an org cannot be synced into itself."
-    try:
-        settings_model = apps.get_model("syncs", "SyncSettings")
-    except LookupError:
-        return ""
-    if settings_model.objects.filter(connection__org_id=connection.org_id).exists():
+    if _is_sync_target is not None and _is_sync_target(connection.org_id):
         return (f"The org of “{connection}” ({connection.org_id}) is a sync target of this app: an org "
                 "cannot be synced into itself.")
     return ""
@@ -62,7 +66,6 @@ def ensure_not_same_org(store, target_connection) -> None:
 
 class ZohoOrgSource(Source):
     kind = "zoho"
-    label = "Zoho CRM org"
     is_sorted = True  # Modified_Time ascending
     reports_deletions = True  # the deleted-records API (store-apis §3.3)
 

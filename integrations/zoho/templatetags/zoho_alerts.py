@@ -3,6 +3,7 @@
 from django import template
 
 from integrations.zoho.models import connections_for
+from integrations.zoho.pages import connection_page
 
 register = template.Library()
 
@@ -12,4 +13,5 @@ def zoho_alerts(context):
     user = context["request"].user
     if not user.is_authenticated:
         return {"connections": []}
-    return {"connections": list(connections_for(user).needing_reauthorization().order_by("name"))}
+    connections = connections_for(user).needing_reauthorization().order_by("name")
+    return {"connections": [(connection, connection_page(connection)) for connection in connections]}

@@ -156,8 +156,8 @@ class RecordedMagento(responses.CallbackResponse):
     def _answer(self, request):
         from django.http import QueryDict
 
-        from integrations.sandbox.stores.search import apply_fields, apply_search, parse_fields, parse_search_criteria
-        from integrations.sandbox.stores.views import CUSTOMER_FIELDS, ORDER_FIELDS
+        from sandbox.stores.search import apply_fields, apply_search, parse_fields, parse_search_criteria
+        from sandbox.stores.views import CUSTOMER_FIELDS, ORDER_FIELDS
 
         parts = urlsplit(request.url)
         query = QueryDict(parts.query)

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from integrations.sandbox.stores import services
 from integrations.stores.sources import get_source
 from integrations.stores.sources.base import CustomField
+from sandbox.stores import services
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 WHEN = datetime(2025, 3, 1, 12, tzinfo=UTC)

@@ -7,11 +7,11 @@ import pytest
 import requests
 import responses
 
-from integrations.sandbox.stores import services as sandbox
-from integrations.sandbox.stores.models import SandboxCustomer, SandboxOrder
 from integrations.stores.models import Store
 from integrations.stores.sources import get_source
 from integrations.stores.sources.magento import interpolate
+from sandbox.stores import services as sandbox
+from sandbox.stores.models import SandboxCustomer, SandboxOrder
 from tests.integrations.stores.contract import PAGE_SIZE, SourceContract
 from tests.integrations.stores.recorded import RecordedMagento, magento_customers, magento_orders
 

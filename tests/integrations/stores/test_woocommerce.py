@@ -6,12 +6,12 @@ import pytest
 import requests
 import responses
 
-from integrations.sandbox.stores import services as sandbox
-from integrations.sandbox.stores.models import SandboxCustomer, SandboxOrder
 from integrations.stores.models import Store
 from integrations.stores.sources import get_source
 from integrations.stores.sources.errors import SourceError
 from integrations.stores.sources.woocommerce import WooCommerceSource
+from sandbox.stores import services as sandbox
+from sandbox.stores.models import SandboxCustomer, SandboxOrder
 from tests.fixtures.store_sandbox import app_store_for
 from tests.integrations.stores.contract import PAGE_SIZE, SourceContract
 from tests.integrations.stores.recorded import RecordedWooCommerce, woo_customers, woo_orders

@@ -70,7 +70,7 @@ def test_the_inbox_explains_each_record_and_ignore_hides_it(admin_client, synced
 
 
 def test_retry_sends_the_record_again_after_the_store_was_fixed(admin_client, synced, zoho_sandbox):
-    from integrations.sandbox.stores.models import SandboxCustomer
+    from sandbox.stores.models import SandboxCustomer
 
     error = RecordError.objects.get(settings=synced, key="jane@@example.com")
     SandboxCustomer.objects.filter(email="jane@@example.com").update(email="jane.fixed@example.com",

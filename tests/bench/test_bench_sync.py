@@ -1,0 +1,66 @@
+"""`manage.py bench_sync` at a small N, for real: an in-process server, the engine over HTTP, the naive baseline."""
+
+import json
+import math
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from bench.runner import RUNS
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
+CUSTOMERS = 200
+
+
+@pytest.fixture(scope="module")
+def report(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        out, err = StringIO(), StringIO()
+        call_command("bench_sync", customers=CUSTOMERS, changed_fraction=0.05, naive_limit=15, json=True,
+                     in_place=True, stdout=out, stderr=err)
+        return json.loads(out.getvalue())
+
+
+def test_it_prints_one_json_document_with_both_contenders_and_three_runs(report):
+    assert set(report["ours"]) == set(report["naive"]) == set(RUNS)
+    for side in ("ours", "naive"):
+        for run in RUNS:
+            figures = report[side][run]
+            for key in ("zoho_calls", "credits", "wall_seconds", "records_per_second", "peak_rss_mb", "db_queries"):
+                assert key in figures
+    assert set(report["ratios"]) == set(RUNS)
+
+
+def test_it_sends_ceil_records_over_100_upserts_per_module_on_the_initial_sync(report):
+    initial = report["ours"]["initial"]
+    assert sum(initial["records_sent"].values()) > 100
+    assert initial["upsert_calls"] == {m: math.ceil(n / 100) for m, n in initial["records_sent"].items()}
+    metadata_calls = initial["zoho_calls"] - sum(initial["upsert_calls"].values())
+    assert metadata_calls == 2  # the field metadata of Contacts and Leads, then cached
+
+
+def test_it_makes_no_call_when_nothing_changed(report):
+    assert report["ours"]["unchanged"]["zoho_calls"] == 0
+    assert report["ours"]["unchanged"]["credits"] == 0
+
+
+def test_it_sends_only_the_changed_fraction(report):
+    changed = report["ours"]["changed"]
+    assert 0 < changed["customers_changed"] <= round(0.05 * CUSTOMERS)  # 5% of the shop's registered customers
+    sent = changed["records_sent"]
+    assert 0 < sum(sent.values()) <= changed["customers_changed"]
+    assert changed["upsert_calls"] == {m: math.ceil(n / 100) for m, n in sent.items()}
+    assert sum(changed["upsert_calls"].values()) <= math.ceil(0.05 * CUSTOMERS / 100) + 1  # one per module at most
+
+
+def test_it_measures_the_naive_baseline_at_two_calls_per_customer_and_labels_the_extrapolation(report):
+    for run in RUNS:
+        naive = report["naive"][run]
+        sent = sum(naive["records_sent"].values())
+        assert naive["zoho_calls"] == naive["credits"] == 2 * sent  # one search + one insert or update each
+        assert naive["customers_measured"] == 15
+        assert "first 15 of the" in naive["extrapolated"]["note"]
+        seen = report["ours"]["initial"]["run"]["seen"]
+        assert naive["extrapolated"]["zoho_calls"] == round(naive["zoho_calls"] * seen / 15, 1)
+    assert report["naive"]["unchanged"]["run"]["updated"] == sum(report["naive"]["unchanged"]["records_sent"].values())

@@ -1,0 +1,47 @@
+import io
+
+import pytest
+import requests
+
+from sandbox.demo import zoho_connection as demo
+from syncs.models import SyncSettings
+
+pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+
+
+def test_it_connects_the_sandbox_through_the_paste_flow_with_deconetwork_defaults(zoho_sandbox, store_sandbox):
+    out = io.StringIO()
+    demo.setup(out, connect=True)
+    demo.setup(out, connect=True)  # idempotent
+    sync_settings = SyncSettings.objects.get(connection__name="demo")
+    assert sync_settings.connection.status == "connected" and sync_settings.enabled
+    assert sync_settings.sync_option == "all" and sync_settings.sync_contacts and sync_settings.sync_leads
+    assert sync_settings.mappings.filter(module="Contacts", zoho_field="Last_Name").exists()
+    assert "is connected" in out.getvalue()
+
+
+def test_it_leaves_a_ready_to_paste_grant_token_when_no_server_answers(http):
+    token_endpoint = http.add("POST", "http://testserver/sandbox/zoho/accounts/oauth/v2/token",
+                              body=requests.ConnectionError("server not running"))
+    out = io.StringIO()
+    demo.setup(out, connect=True)
+    sync_settings = SyncSettings.objects.get(connection__name="demo")
+    assert sync_settings.enabled and sync_settings.connection.status != "connected"
+    assert "--grant-token" in out.getvalue() and "make run" in out.getvalue()
+    assert token_endpoint.call_count == 1
+
+
+def test_the_command_prints_the_demo_logins_on_every_run_until_changed():
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    for _ in range(2):
+        out = io.StringIO()
+        call_command("demo", stdout=out)
+        assert "admin / zoho-demo" in out.getvalue() and "partner / partner-demo" in out.getvalue()
+    admin = get_user_model().objects.get(username="admin")
+    admin.set_password("changed-by-the-owner")
+    admin.save()
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    assert "zoho-demo" not in out.getvalue() and "admin / (the password you set)" in out.getvalue()
