@@ -126,13 +126,13 @@ def validate_record(payload: dict, specs: dict[str, FieldSpec]) -> Problem | Non
         spec = specs.get(name)
         if spec is None or value is None:
             continue
-        problem = _check_value(spec, value)
+        problem = check_value(spec, value)
         if problem:
             return Problem("INVALID_DATA", name, problem)
     return None
 
 
-def _check_value(spec: FieldSpec, value) -> str | None:
+def check_value(spec: FieldSpec, value) -> str | None:
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     if spec.data_type in INTEGER_TYPES:
         return None if is_number and float(value).is_integer() else f"expected a whole number, got {value!r}"
