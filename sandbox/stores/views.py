@@ -312,6 +312,7 @@ def store_index(request):
             "base_url": services.sandbox_base_url(store, request.build_absolute_uri("/").rstrip("/")),
             "customers": store.customers.count(),
             "orders": store.orders.count(),
+            "products": store.products.count(),
             "recent_orders": store.orders.select_related("customer").order_by("-date_modified", "-id")[:5],
             "webhooks": list(store.webhooks.all()),
         })
