@@ -60,7 +60,7 @@ def create_bench(customers: int, progress=lambda message: None) -> Bench:
     store_services.populate(shop, customers, seed="bench")
     store = Store(name=f"Bench shop {customers}", kind=Store.Kind.MAGENTO,
                   base_url=store_services.sandbox_base_url(shop))
-    store.set_credentials({"access_token": shop.access_token})
+    store.set_credentials(shop.integration_keys)
     store.save()
     return Bench(name, org, connection, sync_settings, shop, store)
 

@@ -42,7 +42,7 @@ def make_shop(customers: int) -> Store:
     shop, _ = store_services.get_or_create_store(SandboxStore.Kind.MAGENTO, "scaleout-shop", "Scale-out shop")
     store_services.populate(shop, customers, seed="scaleout")
     store = Store(name="Scale-out shop", kind=Store.Kind.MAGENTO, base_url=store_services.sandbox_base_url(shop))
-    store.set_credentials({"access_token": shop.access_token})
+    store.set_credentials(shop.integration_keys)
     store.save()
     return store
 

@@ -4,8 +4,9 @@ from urllib.parse import urlparse
 
 from cryptography.fernet import Fernet
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError, router
 
 
 @register(Tags.security, deploy=False)
@@ -60,6 +61,33 @@ def settings_check(app_configs=None, **kwargs):
                 )
             )
     return errors
+
+
+@register(Tags.database)
+def undecryptable_secrets_check(app_configs=None, databases=None, **kwargs):
+    """Stored secrets no key in FIELD_ENCRYPTION_KEYS can decrypt (a key was removed too early). A database
+    check: `manage.py check --database default` (and `migrate`) run it."""
+    from integrations.encryption import encrypted_fields, is_undecryptable
+
+    warnings = []
+    for model, names in encrypted_fields():
+        alias = router.db_for_read(model)
+        if alias not in (databases or ()):
+            continue
+        try:
+            rows = model._default_manager.using(alias).values_list(*names)
+            lost = sum(1 for row in rows if any(is_undecryptable(value) for value in row))
+        except (DatabaseError, ImproperlyConfigured):
+            continue  # not migrated yet, or no key at all (E002 says so)
+        if lost:
+            warnings.append(Warning(
+                f"{lost} {model._meta.verbose_name_plural} have a secret ({', '.join(names)}) that cannot be "
+                "decrypted: the key that wrote it is missing from FIELD_ENCRYPTION_KEYS.",
+                hint="Put the old key back in FIELD_ENCRYPTION_KEYS (after the current one) and run "
+                     "rotate_encryption_keys, or enter those secrets again on their pages.",
+                id="zohosync.W010",
+            ))
+    return warnings
 
 
 def refuse_unsafe_settings() -> None:

@@ -51,8 +51,31 @@ def decrypt(token: str) -> str:
         )
 
 
+UNDECRYPTABLE_MESSAGE = "cannot be decrypted: the key that wrote it is missing from FIELD_ENCRYPTION_KEYS"
+
+
+class Undecryptable(str):
+    """What an encrypted field holds when no key in FIELD_ENCRYPTION_KEYS can decrypt its column: an empty
+    (falsy) secret, so the app treats it as missing and asks for it again, that remembers its ciphertext, so
+    saving the row unchanged writes the ciphertext back (putting the lost key back restores the secret)."""
+
+    def __new__(cls, ciphertext: str):
+        value = super().__new__(cls, "")
+        value.ciphertext = ciphertext
+        return value
+
+    def __repr__(self):
+        return "<undecryptable secret>"
+
+
+def is_undecryptable(value) -> bool:
+    return isinstance(value, Undecryptable)
+
+
 def mask(secret: str | None, visible: int = 4) -> str:
     """What the UI may show of a secret: its last few characters at most."""
+    if is_undecryptable(secret):
+        return UNDECRYPTABLE_MESSAGE
     if not secret:
         return ""
     if len(secret) <= visible * 3:
@@ -67,6 +90,8 @@ class EncryptedTextField(models.TextField):
     """
 
     def get_prep_value(self, value):
+        if is_undecryptable(value):
+            return value.ciphertext  # unchanged: never overwrite a secret we could not read
         value = super().get_prep_value(value)
         if value in (None, ""):
             return value
@@ -75,7 +100,10 @@ class EncryptedTextField(models.TextField):
     def from_db_value(self, value, expression, connection):
         if value in (None, ""):
             return value
-        return decrypt(value)
+        try:
+            return _fernet().decrypt(value.encode()).decode()
+        except InvalidToken:
+            return Undecryptable(value)
 
 
 def encrypted_fields():
@@ -90,7 +118,10 @@ def rotate(model, field_names) -> int:
     """Re-encrypt every stored value of the fields with the newest key; returns rows rewritten.
 
     Works on the raw columns (the ciphertext), so rows are rewritten without decrypting to Python
-    objects and without touching any other column or `auto_now` field.
+    objects and without touching any other column or `auto_now` field. Each row is read and rewritten in
+    one short transaction that locks it (SELECT … FOR UPDATE; SQLite's immediate transactions lock the
+    database), so a token refreshed by a worker meanwhile is never overwritten with its old value. A value
+    no key can decrypt is left as it is.
     """
     fernet = _fernet()
     connection = connections[router.db_for_write(model)]
@@ -98,15 +129,28 @@ def rotate(model, field_names) -> int:
     table = qn(model._meta.db_table)
     pk = qn(model._meta.pk.column)
     columns = [qn(model._meta.get_field(name).column) for name in field_names]
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {pk}, {', '.join(columns)} FROM {table}")  # noqa: S608
-        rows = cursor.fetchall()
+        cursor.execute(f"SELECT {pk} FROM {table}")  # noqa: S608
+        row_pks = [row[0] for row in cursor.fetchall()]
     assignments = ", ".join(f"{c} = %s" for c in columns)
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        for row_pk, *tokens in rows:
-            rotated = [fernet.rotate(t.encode()).decode() if t else t for t in tokens]
-            cursor.execute(
-                f"UPDATE {table} SET {assignments} WHERE {pk} = %s",  # noqa: S608
-                [*rotated, row_pk],
-            )
-    return len(rows)
+    rewritten = 0
+    for row_pk in row_pks:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {pk} = %s{lock}", [row_pk])  # noqa: S608
+            tokens = cursor.fetchone()
+            if tokens is None:
+                continue  # deleted meanwhile
+            rotated = [_rotated(fernet, token) for token in tokens]
+            cursor.execute(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [*rotated, row_pk])  # noqa: S608
+            rewritten += 1
+    return rewritten
+
+
+def _rotated(fernet: MultiFernet, token):
+    if not token:
+        return token
+    try:
+        return fernet.rotate(token.encode()).decode()
+    except InvalidToken:
+        return token  # undecryptable: keep it for when its key comes back

@@ -18,7 +18,7 @@ class StoreAdmin(admin.ModelAdmin):
 
     @admin.display(description="Credentials")
     def masked_credentials(self, store):
-        return ", ".join(f"{name}: {mask(value)}" for name, value in store.get_credentials().items()) or "—"
+        return ", ".join(f"{name}: {value}" for name, value in store.masked_credentials().items()) or "—"
 
     @admin.display(description="Webhook secret")
     def masked_webhook_secret(self, store):

@@ -1,16 +1,20 @@
 """Store forms, one per kind, with the kind's own fields. Secrets are write-only: never rendered back,
-and a blank secret field on edit keeps the stored value."""
+and a blank secret field on edit keeps the stored value, unless the store URL changes: saved keys are never
+sent to a new address, so a changed URL needs every secret entered again."""
 
 from django import forms
 from django.contrib.auth import get_user_model
 
-from integrations.encryption import mask
+from integrations.encryption import UNDECRYPTABLE_MESSAGE, mask
 from integrations.stores.kinds import KINDS
-from integrations.stores.models import Store
+from integrations.stores.models import Store, same_url
 from integrations.stores.sources.errors import SourceError
 from integrations.stores.sources.http import check_store_url
+from integrations.stores.sources.magento import auth_mode
+from integrations.zoho.models import ZohoConnection
 
-KEEP = "Leave blank to keep the stored value."
+KEEP = "Leave blank to keep the stored value (unless you change the store URL)."
+URL_CHANGED = "The store URL changed: enter this secret again (saved keys are never sent to a new address)."
 
 
 class StoreForm(forms.ModelForm):
@@ -35,6 +39,8 @@ class StoreForm(forms.ModelForm):
             field.required = not stored
             if stored:
                 field.help_text = f"Stored: {mask(stored)}. {KEEP}"
+            elif self.instance.credentials_undecryptable:
+                field.help_text = f"The saved value {UNDECRYPTABLE_MESSAGE}. Enter it again."
         for name in self.config_fields:
             if name in (self.instance.config or {}):
                 self.initial.setdefault(name, self.instance.config[name])
@@ -60,7 +66,26 @@ class StoreForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("is_my_store") is False and not cleaned.get("owner") and "owner" in self.fields:
             self.add_error("owner", "An affiliate store needs an owner.")
+        if self.url_changed(cleaned):
+            for name in self.needed_secrets(cleaned):
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, URL_CHANGED)
         return cleaned
+
+    def needed_secrets(self, cleaned) -> tuple[str, ...]:
+        """The secrets this store needs with the values being saved."""
+        return self.secret_fields
+
+    def url_changed(self, cleaned) -> bool:
+        """An existing store whose URL is being changed (its saved keys must not follow)."""
+        return bool(self.instance.pk and self.instance.credentials and "base_url" in cleaned
+                    and not same_url(cleaned["base_url"], self.instance.base_url))
+
+    def store_owner(self, cleaned):
+        """Who the store will belong to once saved (None: the platform)."""
+        if "owner" in self.fields:
+            return cleaned.get("owner")
+        return self.instance.owner if self.instance.pk else self.user
 
     def save(self, commit=True):
         store = super().save(commit=False)
@@ -108,21 +133,50 @@ class WooCommerceStoreForm(StoreForm):
 
 class MagentoStoreForm(StoreForm):
     kind = Store.Kind.MAGENTO
-    secret_fields = ("access_token",)
-    config_fields = ("website_id",)
+    secret_fields = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+    config_fields = ("auth", "website_id")
+    BEARER_SECRETS = ("access_token",)
 
-    access_token = _secret(
-        "Integration access token",
-        "From System → Extensions → Integrations → (your integration) → Activate: the Access Token. Admin "
-        "tokens do not work for an unattended sync (two-factor authentication blocks them; they expire in 4 h). "
-        "Magento 2.4.4+ accepts the token as a Bearer token only with Stores → Configuration → Services → OAuth "
-        "→ Consumer Settings → “Allow OAuth Access Tokens to be used as standalone Bearer tokens” = Yes.",
+    auth = forms.ChoiceField(
+        label="Sign-in", initial="oauth1",
+        choices=[("oauth1", "OAuth 1.0a: every request signed (recommended)"),
+                 ("bearer", "Access token as a Bearer token")],
+        help_text="OAuth 1.0a is what Adobe recommends and works on every Magento 2.4. The Bearer mode works on "
+                  "2.4.4+ only with Stores → Configuration → Services → OAuth → Consumer Settings → “Allow OAuth "
+                  "Access Tokens to be used as standalone Bearer tokens” = Yes, which Adobe advises against.",
     )
+    consumer_key = _secret(
+        "Consumer key",
+        "From System → Extensions → Integrations → (your integration, with access to Customers and Sales → "
+        "Operations → Orders) → Activate. Admin tokens do not work for an unattended sync (two-factor "
+        "authentication blocks them; they expire in 4 h).",
+    )
+    consumer_secret = _secret("Consumer secret")
+    access_token = _secret("Access token", "Needed in both modes.")
+    access_token_secret = _secret("Access token secret")
     website_id = forms.IntegerField(
         label="Website ID", required=False, min_value=1,
         help_text="Optional: read only this website's customers. The same email can be a separate customer on "
                   "each website; one store per website keeps them apart.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.secret_fields:  # which are needed depends on the mode: checked in clean()
+            self.fields[name].required = False
+        if self.instance.pk:
+            self.initial["auth"] = auth_mode(self.instance.config, self.instance.get_credentials())
+
+    def needed_secrets(self, cleaned) -> tuple[str, ...]:
+        return self.BEARER_SECRETS if cleaned.get("auth") == "bearer" else self.secret_fields
+
+    def clean(self):
+        cleaned = super().clean()
+        stored = {} if self.url_changed(cleaned) else self.instance.get_credentials()
+        for name in self.needed_secrets(cleaned):
+            if not cleaned.get(name) and not stored.get(name) and name not in self.errors:
+                self.add_error(name, "This field is required.")
+        return cleaned
 
 
 class ZohoOrgStoreForm(StoreForm):
@@ -139,10 +193,13 @@ class ZohoOrgStoreForm(StoreForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["zoho_connection"].required = True
-        self.fields["zoho_connection"].help_text = (
-            "The org to read from, through its own Zoho connection (any data center). It must not be the org "
-            "this store syncs into."
+        field = self.fields["zoho_connection"]
+        field.required = True
+        if self.user is not None and not self.user.is_staff:
+            field.queryset = ZohoConnection.objects.filter(owner=self.user)  # never another tenant's orgs
+        field.help_text = (
+            "The org to read from, through its own Zoho connection (any data center): one of the store owner's "
+            "connections. It must not be the org this store syncs into."
         )
 
     def clean_base_url(self):
@@ -152,9 +209,10 @@ class ZohoOrgStoreForm(StoreForm):
         cleaned = super().clean()
         connection = cleaned.get("zoho_connection")
         if connection is not None:
-            from integrations.stores.sources.zoho_org import same_org_error
+            from integrations.stores.sources.zoho_org import foreign_connection_error, same_org_error
 
-            error = same_org_error(connection)
+            error = same_org_error(connection) or foreign_connection_error(
+                Store(owner=self.store_owner(cleaned)), connection)
             if error:
                 self.add_error("zoho_connection", error)
         return cleaned

@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.encryption import EncryptedTextField
+from integrations.encryption import UNDECRYPTABLE_MESSAGE, EncryptedTextField, is_undecryptable, mask
 from integrations.stores import kinds
 
 
@@ -55,17 +55,35 @@ class Store(models.Model):
     # Secrets
 
     def get_credentials(self) -> dict:
-        """The kind's keys (e.g. consumer_key/consumer_secret, access_token), decrypted."""
+        """The kind's keys (e.g. consumer_key/consumer_secret, access_token), decrypted. Keys are bound to the
+        store URL they were entered for: once the URL changes they are not used (nor sent) until entered again."""
         if not self.credentials:
             return {}
         try:
             value = json.loads(self.credentials)
         except ValueError:
             return {}
-        return value if isinstance(value, dict) else {}
+        if not isinstance(value, dict):
+            return {}
+        bound_to = value.pop(URL_BINDING, None)
+        if bound_to is not None and not same_url(bound_to, self.base_url):
+            return {}
+        return value
 
     def set_credentials(self, values: dict) -> None:
-        self.credentials = json.dumps({k: v for k, v in values.items() if v}) if values else ""
+        values = {k: v for k, v in (values or {}).items() if v and k != URL_BINDING}
+        self.credentials = json.dumps({**values, URL_BINDING: self.base_url or ""}) if values else ""
+
+    @property
+    def credentials_undecryptable(self) -> bool:
+        """The saved keys exist but no key in FIELD_ENCRYPTION_KEYS can decrypt them (they must be entered again)."""
+        return is_undecryptable(self.credentials)
+
+    def masked_credentials(self) -> dict:
+        """Each saved key masked, for pages; says so when the keys cannot be decrypted."""
+        if self.credentials_undecryptable:
+            return {"keys": UNDECRYPTABLE_MESSAGE}
+        return {name: mask(value) for name, value in self.get_credentials().items()}
 
     def ensure_webhook_secret(self) -> str:
         if not self.webhook_secret:
@@ -88,6 +106,13 @@ class Store(models.Model):
         if user.is_staff:
             return cls.objects.all()
         return cls.objects.filter(owner=user)
+
+
+URL_BINDING = "_for_url"  # the store URL the saved keys were entered for
+
+
+def same_url(a: str, b: str) -> bool:
+    return (a or "").strip().rstrip("/") == (b or "").strip().rstrip("/")
 
 
 def new_webhook_secret() -> str:

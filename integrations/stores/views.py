@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from integrations import audit
 from integrations.encryption import mask
 from integrations.stores.forms import form_for
 from integrations.stores.kinds import KINDS
@@ -40,6 +41,7 @@ def store_add(request, kind):
     form = form_for(kind)(request.POST or None, user=request.user, instance=Store(kind=kind))
     if request.method == "POST" and form.is_valid():
         store = form.save()
+        _audit_form(request, store, form, created=True)
         messages.success(request, f"Store “{store.name}” saved. Test the connection next.")
         return redirect(store)
     return render(request, "stores/form.html", {"form": form, "kind": kind, "kind_label": KINDS[kind].label,
@@ -51,19 +53,36 @@ def store_edit(request, pk):
     form = form_for(store.kind)(request.POST or None, user=request.user, instance=store)
     if request.method == "POST" and form.is_valid():
         form.save()
+        _audit_form(request, store, form, created=False)
         messages.success(request, f"Store “{store.name}” saved.")
         return redirect(store)
     return render(request, "stores/form.html", {"form": form, "store": store, "kind": store.kind,
                                                 "kind_label": store.get_kind_display()})
 
 
+def _audit_form(request, store, form, created: bool):
+    """Which settings and which secrets (by name, never by value) the form changed."""
+    secrets = [form.fields[n].label for n in form.secret_fields if form.cleaned_data.get(n)]
+    settings = [str(form.fields[n].label or n) for n in form.changed_data if n not in form.secret_fields]
+    if created:
+        audit.record(audit.Action.SETTINGS, f"Added the {store.get_kind_display()} store “{store.name}”.",
+                     user=request.user, store=store)
+    elif settings:
+        audit.record(audit.Action.SETTINGS, f"Changed {', '.join(settings)} of the store “{store.name}”.",
+                     user=request.user, store=store)
+    if secrets:
+        audit.record(audit.Action.SECRET, f"Entered {', '.join(str(s) for s in secrets)} of the store "
+                                          f"“{store.name}”.", user=request.user, store=store)
+
+
 def store_detail(request, pk, revealed_secret=None):
     store = _visible_store(request, pk)
     return render(request, "stores/detail.html", {
         "store": store,
-        "credentials": {name: mask(value) for name, value in store.get_credentials().items()},
+        "credentials": store.masked_credentials(),
         "masked_webhook_secret": mask(store.webhook_secret),
         "revealed_secret": revealed_secret,
+        "audit_entries": audit.for_store(store),
     })
 
 
@@ -85,5 +104,7 @@ def store_webhook_secret(request, pk):
     if request.POST.get("action") == "regenerate" or not store.webhook_secret:
         store.webhook_secret = new_webhook_secret()
         store.save(update_fields=["webhook_secret"])
+        audit.record(audit.Action.SECRET, f"Generated a new webhook secret for the store “{store.name}”.",
+                     user=request.user, store=store)
         messages.warning(request, "New webhook secret: paste it into every WooCommerce webhook of this store.")
     return store_detail(request, pk, revealed_secret=store.webhook_secret)

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024  # 1 MiB: an order with hundreds of lines is far below this
 ACCEPTED_TOPICS = frozenset({"order.created", "order.updated", "customer.created", "customer.updated"})
+DECIMAL = re.compile(r"\A[0-9]{1,18}\Z")
 PING_BODY = re.compile(rb"\Awebhook_id=\d+\Z")
 PROCESS_TASK = "syncs.tasks.process_webhook_events"
 RESOURCE_ID_MAX = 64  # WebhookEvent.resource_id
@@ -36,6 +37,12 @@ RESOURCE_ID_MAX = 64  # WebhookEvent.resource_id
 def signature(secret: str, body: bytes) -> str:
     """WooCommerce's X-WC-Webhook-Signature: base64(HMAC-SHA256(raw body, secret))."""
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def signature_matches(secret: str, body: bytes, given: str) -> bool:
+    """Constant-time, on bytes: a header with non-ASCII characters is just a wrong signature (compare_digest
+    refuses non-ASCII str)."""
+    return hmac.compare_digest(signature(secret, body).encode(), given.encode("utf-8", "backslashreplace"))
 
 
 def _answer(status: int, message: str) -> JsonResponse:
@@ -47,7 +54,9 @@ def _answer(status: int, message: str) -> JsonResponse:
 @require_POST
 def woocommerce_webhook(request, public_id):
     declared = request.headers.get("Content-Length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared and not DECIMAL.match(declared):
+        return _answer(400, "Bad Content-Length.")  # Django itself would fail on int() with a 500
+    if declared and int(declared) > MAX_BODY_BYTES:
         return _answer(413, "Body too large.")
     try:
         body = request.body
@@ -67,7 +76,7 @@ def woocommerce_webhook(request, public_id):
             return HttpResponse("pong", content_type="text/plain")
         log.warning("Unsigned webhook delivery refused for store %s", store.pk)
         return _answer(401, "Missing signature.")
-    if not store.webhook_secret or not hmac.compare_digest(signature(store.webhook_secret, body), given):
+    if not store.webhook_secret or not signature_matches(store.webhook_secret, body, given):
         log.warning("Webhook with a bad signature refused for store %s (topic %r)", store.pk,
                     request.headers.get("X-WC-Webhook-Topic", "")[:64])
         return _answer(401, "Bad signature.")

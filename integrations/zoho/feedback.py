@@ -4,6 +4,8 @@ wizard in syncs) decides where the browser goes next."""
 
 from django.contrib import messages
 
+from integrations import audit
+
 from . import grants, oauth, oauth_state
 from .errors import ZohoError
 from .models import ZohoConnection
@@ -32,6 +34,8 @@ def exchange_pasted_grant(request, connection: ZohoConnection, grant_token: str)
     except ZohoError as exc:
         messages.error(request, f"No authentication token was generated. {exc.explanation}")
         return
+    audit.record(audit.Action.CONNECT, "Authorized with a pasted Zoho API grant token.", user=request.user,
+                 connection=connection)
     messages.success(request, "Zoho API Authentication Token generated.")
     verify_and_report(request, connection)
 

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.text import slugify
 
-from integrations.encryption import mask
+from integrations.encryption import UNDECRYPTABLE_MESSAGE, is_undecryptable, mask
 
 from .datacenters import choices
 from .models import ZohoApiClient, ZohoConnection
@@ -45,7 +45,11 @@ class ZohoCredentialsForm(forms.Form):
             initial.setdefault("daily_credit_budget", connection.daily_credit_budget)
         super().__init__(*args, **kwargs)
         self.fields["data_center"].choices = choices()
-        if connection and connection.api_client.client_secret:
+        if connection and is_undecryptable(connection.api_client.client_secret):
+            self.fields["client_secret"].help_text = (
+                f"The saved secret {UNDECRYPTABLE_MESSAGE}. Enter it again."
+            )
+        elif connection and connection.api_client.client_secret:
             self.fields["client_secret"].help_text = (
                 f"Saved: {mask(connection.api_client.client_secret)}. Leave empty to keep it."
             )

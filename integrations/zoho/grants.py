@@ -6,6 +6,7 @@ from . import oauth, tokens
 from .datacenters import DataCenter
 from .errors import ConfigurationError, ZohoError
 from .models import ZohoConnection
+from .revocation import revoke_quietly
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ def exchange_pasted_grant(connection: ZohoConnection, grant_token: str):
     """Paste flow: a (self-client) grant token from the API console, exchanged at the client's data center."""
     dc = client_data_center(connection)
     token = oauth.exchange_code(connection.api_client, accounts_server=dc.accounts_server, code=grant_token.strip())
-    tokens.store_grant(connection, token, accounts_server=dc.accounts_server)
+    _store_and_revoke_the_old(connection, token, accounts_server=dc.accounts_server)
     logger.info("Zoho connection %s authorized with a pasted grant token", connection.pk)
 
 
@@ -32,8 +33,16 @@ def exchange_redirect_code(connection: ZohoConnection, dc: DataCenter, code: str
     """Redirect flow: `dc` is the data center whose accounts server Zoho named on the callback."""
     client = connection.api_client
     token = oauth.exchange_code(client, accounts_server=dc.accounts_server, code=code, redirect_uri=client.redirect_uri)
-    tokens.store_grant(connection, token, accounts_server=dc.accounts_server, scopes=oauth.SCOPE)
+    _store_and_revoke_the_old(connection, token, accounts_server=dc.accounts_server, scopes=oauth.SCOPE)
     logger.info("Zoho connection %s authorized through the consent page", connection.pk)
+
+
+def _store_and_revoke_the_old(connection: ZohoConnection, token, **grant):
+    """Save the new grant, then revoke the refresh token it replaces (re-authorizing leaves none valid)."""
+    old_token, old_server = connection.refresh_token, connection.accounts_server
+    tokens.store_grant(connection, token, **grant)
+    if old_token and old_token != token.refresh_token:
+        revoke_quietly(old_server, old_token, why="replaced")
 
 
 def reset(connection: ZohoConnection) -> str:

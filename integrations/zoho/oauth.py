@@ -179,10 +179,16 @@ def exchange_code(client, *, accounts_server: str, code: str, redirect_uri: str 
     return TokenResponse.from_response(response, expect_refresh_token=True, redirect_uri=redirect_uri or "")
 
 
+#: Token-endpoint errors that mean the refresh token itself is refused (revoked or deleted at Zoho, or a client
+#: Zoho no longer knows): only these need a person to authorize again. Anything else is retried.
+REFUSED_REFRESH = frozenset({"invalid_code", "invalid_client"})
+
+
 def refresh(connection) -> TokenResponse:
     """A new access token from the stored refresh token (Zoho sends no new refresh token).
 
-    A refused refresh token (invalid_code, invalid_client…) raises ReauthorizationRequired.
+    A refused refresh token (`REFUSED_REFRESH`) raises ReauthorizationRequired; throttling raises RateLimited;
+    any other answer (`{}`, an unknown error, a page that is not JSON) is a TransientError, retried later.
     """
     client = connection.api_client
     data = {
@@ -194,20 +200,31 @@ def refresh(connection) -> TokenResponse:
     response = transport.send("POST", _token_url(connection.accounts_server), data=data)
     try:
         return TokenResponse.from_response(response, expect_refresh_token=False)
-    except ConfigurationError as exc:
-        raise ReauthorizationRequired(
-            f"Zoho refused to refresh the access token ({exc.code}).",
-            code=exc.code,
-            hint="The refresh token was revoked or deleted (Connected Apps, password change, or more than 20 "
-            "tokens for this client and user). Generate a new Zoho API grant token.",
+    except (RateLimited, TransientError):
+        raise
+    except ZohoError as exc:
+        if exc.code in REFUSED_REFRESH:
+            raise ReauthorizationRequired(
+                f"Zoho refused to refresh the access token ({exc.code}).",
+                code=exc.code,
+                hint="The refresh token was revoked or deleted (Connected Apps, password change, or more than 20 "
+                "tokens for this client and user). Generate a new Zoho API grant token.",
+            )
+        raise TransientError(
+            f"Zoho Accounts gave an answer this app does not recognise when refreshing the access token "
+            f"({exc.code or 'no code'}); it will be tried again.",
+            code=exc.code, status=exc.status,
         )
 
 
 def revoke(connection) -> bool:
-    """Revoke the refresh token (and with it its access tokens). True when Zoho confirmed it."""
-    response = transport.send(
-        "POST", _token_url(connection.accounts_server, "/revoke"), data={"token": connection.refresh_token}
-    )
+    """Revoke the connection's refresh token (and with it its access tokens). True when Zoho confirmed it."""
+    return revoke_token(connection.accounts_server, connection.refresh_token)
+
+
+def revoke_token(accounts_server: str, token: str) -> bool:
+    """`POST {accounts}/oauth/v2/token/revoke` with the token in the body; True when Zoho confirmed it."""
+    response = transport.send("POST", _token_url(accounts_server, "/revoke"), data={"token": token})
     try:
         doc = response.json()
     except ValueError:

@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from integrations import audit
+
 from . import grants, oauth_state
 from .crm import ZohoCRM
 from .datacenters import data_center_for_accounts_server
@@ -55,6 +57,8 @@ def oauth_callback(request):
         logger.warning("Zoho code exchange failed for connection %s: %s", connection.pk, exc.code)
         messages.error(request, f"No authentication token was generated. {exc.explanation}")
         return redirect(connection_page(connection))
+    audit.record(audit.Action.CONNECT, f"Authorized through Zoho's consent page ({dc.key} data center).",
+                 user=request.user, connection=connection)
     messages.success(request, "Zoho API Authentication Token generated.")
     verify_and_report(request, connection)
     return redirect(connection_page(connection))
@@ -82,7 +86,9 @@ def verify(request, pk):
 def reset(request, pk):
     """"Reset Zoho API Authentication Token": revoke at Zoho, forget here."""
     connection = _get_connection(request, pk)
-    messages.info(request, grants.reset(connection))
+    outcome = grants.reset(connection)
+    audit.record(audit.Action.DISCONNECT, outcome, user=request.user, connection=connection)
+    messages.info(request, outcome)
     return redirect(connection_page(connection))
 
 

@@ -34,7 +34,7 @@ def setup(stdout, **options):
                                                "consumer_secret": woo.consumer_secret},
                       config={"newsletter_meta_key": woo.newsletter_meta_key, "customer_role": "all"})
     partner_store = _store("Partner Store", Store.Kind.MAGENTO, sandbox.sandbox_base_url(magento), is_my_store=False,
-                           owner=partner, credentials={"access_token": magento.access_token}, config={})
+                           owner=partner, credentials=magento.integration_keys, config={"auth": "oauth1"})
     for topic in sandbox.WEBHOOK_TOPICS:
         sandbox.add_webhook(woo, topic, my_store.webhook_url, my_store.webhook_secret, name=f"Zoho Store Sync {topic}")
 

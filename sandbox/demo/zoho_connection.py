@@ -47,7 +47,7 @@ def setup(stdout, connect=False, **options):
             f"not be exchanged ({exc.message}). The exchange goes over HTTP to the sandbox at {settings.SITE_URL}: "
             f"start the server (`make run`), then either run `manage.py demo --connect` again or, within "
             f"{GRANT_MINUTES} minutes, `manage.py zoho_connect --name {CONNECTION} --data-center sandbox "
-            f"--client-id {sandbox.client.client_id} --client-secret <from the sandbox console> "
+            f"--client-id {sandbox.client.client_id} --client-secret-stdin (paste the sandbox console's secret) "
             f"--grant-token {code}`."
         )
         return

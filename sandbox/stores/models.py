@@ -23,11 +23,14 @@ class SandboxStore(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=100)
     currency = models.CharField(max_length=3, default="USD")
-    # WooCommerce REST keys
+    # WooCommerce REST keys; for Magento, the Integration's OAuth 1.0a consumer key and secret
     consumer_key = models.CharField(max_length=64, blank=True)
     consumer_secret = models.CharField(max_length=64, blank=True)
-    # Magento Integration access token (accepted as a Bearer token)
+    # Magento Integration access token and secret (OAuth 1.0a)
     access_token = models.CharField(max_length=64, blank=True)
+    access_token_secret = models.CharField(max_length=64, blank=True)
+    # Magento 2.4.4+: "Allow OAuth Access Tokens to be used as standalone Bearer tokens" (off by default)
+    allow_bearer_tokens = models.BooleanField(default=False)
     # Fault knob: the host drops the Authorization header (keys only work in the query string).
     strips_authorization = models.BooleanField(default=False)
     newsletter_meta_key = models.CharField(max_length=64, default="newsletter_subscribed")
@@ -45,9 +48,18 @@ class SandboxStore(models.Model):
     def save(self, *args, **kwargs):
         if self.kind == self.Kind.WOOCOMMERCE and not self.consumer_key:
             self.consumer_key, self.consumer_secret = _woo_key("ck_"), _woo_key("cs_")
-        if self.kind == self.Kind.MAGENTO and not self.access_token:
-            self.access_token = secrets.token_hex(16)
+        if self.kind == self.Kind.MAGENTO:
+            for name in ("consumer_key", "consumer_secret", "access_token", "access_token_secret"):
+                if not getattr(self, name):
+                    setattr(self, name, secrets.token_hex(16))
         super().save(*args, **kwargs)
+
+
+    @property
+    def integration_keys(self) -> dict:
+        """What a merchant copies from System → Extensions → Integrations → Activate (Magento only)."""
+        return {"consumer_key": self.consumer_key, "consumer_secret": self.consumer_secret,
+                "access_token": self.access_token, "access_token_secret": self.access_token_secret}
 
 
 class SandboxWebsite(models.Model):

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from sandbox.stores import payloads, services
+from sandbox.stores import magento_auth, payloads, services
 from sandbox.stores.models import SandboxOrder, SandboxStore
 from sandbox.stores.search import (
     SearchError,
@@ -254,8 +254,7 @@ def magento_api(request, slug, route):
     if not match or request.method != "GET":
         return JsonResponse({"message": "Request does not match any route.", "trace": None}, status=404)
     acl = ACL[match.group(1).split("/")[0]]
-    header = request.headers.get("Authorization", "")
-    if not (header.startswith("Bearer ") and header[7:].strip() == store.access_token):
+    if not magento_auth.is_authorized(request, store):
         return _magento_error("The consumer isn't authorized to access %resources.", 401, {"resources": acl})
     if match.group(1) == "store/websites":
         return JsonResponse(payloads.magento_websites(store), safe=False)

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from integrations import audit
 from integrations.zoho.crm import ZohoCRM
 from integrations.zoho.errors import ZohoError
 from syncs import services
@@ -83,6 +84,8 @@ def mapping(request, pk, module):
                 status = 400
             else:
                 count = save_rows(sync_settings, module, rows)
+                audit.record(audit.Action.SETTINGS, f"Saved the {module} field mapping ({count} fields).",
+                             user=request.user, connection=connection)
                 messages.success(request, f"{module} field mapping saved ({count} fields).")
                 return redirect(access.wizard_url(connection, "record-mapping"))
     row_hints(rows, specs)

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from integrations import audit
 from syncs import services
 from syncs.mapping import mappings_by_module
 from syncs.models import SyncRun, SyncSettings
@@ -57,7 +58,9 @@ def save(request, pk):
         messages.error(request, "Tick Sync Contacts and/or Sync Leads under Record Mapping first.")
         return redirect(access.wizard_url(connection, "record-mapping"))
     services.save_settings(sync_settings)
-    services.start_sync(sync_settings)  # queued at once: the dashboard follows it
+    run = services.start_sync(sync_settings)  # queued at once: the dashboard follows it
+    audit.record(audit.Action.IMPORT, f"Saved the integration and started the import (run #{run.pk}).",
+                 user=request.user, connection=connection)
     messages.success(request, f"Saved. The first sync of {connection} has started; after it, customers whose "
                               f"mapped fields changed are sent every {sync_settings.interval_minutes} minutes.")
     return redirect("home")

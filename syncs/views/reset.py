@@ -4,6 +4,7 @@ with its progress bar and Finish. Coming back while it runs shows the same run."
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
+from integrations import audit
 from syncs import services
 from syncs.reset import active_reset
 from syncs.views import access
@@ -21,6 +22,8 @@ def reset_sync(request, pk):
         return redirect("sync-run", run_id=running.pk)
     if request.method == "POST":
         run = services.start_reset(sync_settings)
+        audit.record(audit.Action.RESET, f"Reset the synchronisation of {' and '.join(sync_settings.modules)} "
+                                         f"(run #{run.pk}).", user=request.user, connection=connection)
         return redirect("sync-run", run_id=run.pk)
     return render(request, "syncs/reset_confirm.html", {
         "connection": connection, "sync_settings": sync_settings,

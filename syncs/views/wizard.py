@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from integrations import audit
 from integrations.zoho import feedback
 from integrations.zoho.console import register_context
 from integrations.zoho.forms import ZohoCredentialsForm
@@ -65,6 +66,7 @@ def _post(request, connection, option_form, credentials_form):
     connection = credentials_form.save(owner=owner)
     if posted_option:
         option_form.apply(services.settings_for(connection))
+    _audit_changes(request, connection, option_form if posted_option else None, credentials_form)
     action = request.POST.get("action", "save")
     if action == "authorize":
         consent_url = feedback.authorization_url(request, connection)
@@ -82,9 +84,25 @@ def _dont_sync(request, connection, option_form):
         messages.info(request, "Nothing is synced. Choose a sync option to connect your stores to Zoho CRM.")
         return redirect(access.wizard_url(None))
     option_form.apply(services.settings_for(connection))
+    audit.record(audit.Action.SETTINGS, "Chose “Don't Sync any Customer data”.", user=request.user,
+                 connection=connection)
     messages.success(request, "Saved: no customer data is synced with Zoho CRM. The Zoho connection is kept, "
                               "so you can turn syncing on again at any time.")
     return redirect(access.wizard_url(connection))
+
+
+def _audit_changes(request, connection, option_form, credentials_form):
+    """What the wizard's POST changed, in the audit log (secret values never, only that one changed)."""
+    if credentials_form.cleaned_data.get("client_secret"):
+        audit.record(audit.Action.SECRET, "Changed the Zoho API client secret.", user=request.user,
+                     connection=connection)
+    changed = [credentials_form.fields[name].label or name for name in credentials_form.changed_data
+               if name not in ("client_secret", "grant_token")]
+    if option_form is not None:
+        changed += [option_form.fields[name].label or name for name in option_form.changed_data]
+    if changed:
+        audit.record(audit.Action.SETTINGS, f"Changed {', '.join(str(c) for c in changed)}.", user=request.user,
+                     connection=connection)
 
 
 def _context(request, connection, option_form, credentials_form) -> dict:
@@ -99,6 +117,7 @@ def _context(request, connection, option_form, credentials_form) -> dict:
         "verified": verified(connection),
         "record_form": RecordMappingForm(instance=sync_settings) if sync_settings else RecordMappingForm(),
         "active_reset": active_reset(sync_settings) if sync_settings else None,
+        "audit_entries": audit.for_connection(connection) if connection else [],
         "others": connections_for(request.user).exclude(pk=connection.pk if connection else None).order_by("name"),
         **register,
         "console_url": chosen_dc or "https://api-console.zoho.com/",
@@ -117,6 +136,8 @@ def record_mapping(request, pk):
     sync_settings = services.settings_for(connection)
     form = RecordMappingForm(request.POST, instance=sync_settings)
     form.save()
+    audit.record(audit.Action.SETTINGS, f"Record mapping: {', '.join(sync_settings.modules) or 'nothing'} synced.",
+                 user=request.user, connection=connection)
     if not sync_settings.modules:
         messages.warning(request, "Neither Sync Contacts nor Sync Leads is ticked, so nothing will be synced.")
         return redirect(access.wizard_url(connection, "record-mapping"))

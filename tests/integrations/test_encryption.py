@@ -1,4 +1,5 @@
 import json
+import threading
 
 import pytest
 from cryptography.fernet import Fernet
@@ -75,3 +76,53 @@ def test_it_masks_all_but_the_last_characters():
     assert mask("1000.abcdefghijklmnop.wxyz") == "••••••••wxyz"
     assert "short" not in mask("short")
     assert mask("") == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rotation_never_overwrites_a_token_refreshed_while_it_runs(settings):
+    """A worker refreshes the access token between rotation's read and its write: the rotation holds the row's
+    lock, so the worker's write waits and lands after it, and the refreshed token survives."""
+    from integrations.zoho.models import ZohoConnection
+    from tests.syncs.conftest import make_connection
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    row = make_connection("rotating", access_token="1000.before-refresh")
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+    worker = threading.Thread(target=_refresh_in_another_connection, args=(row.pk,))
+
+    def refresh_right_after_rotation_reads(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not worker.is_alive() and worker.ident is None and sql.startswith("SELECT") and "access_token" in sql:
+            worker.start()
+            worker.join(timeout=0.5)  # with the row locked it cannot finish now
+        return result
+
+    with connection.execute_wrapper(refresh_right_after_rotation_reads):
+        call_command("rotate_encryption_keys")
+    worker.join(timeout=30)
+    assert worker.ident is not None and not worker.is_alive()
+    settings.FIELD_ENCRYPTION_KEYS = [new]
+    assert ZohoConnection.objects.get(pk=row.pk).access_token == "1000.after-refresh"
+
+
+def _refresh_in_another_connection(pk):
+    from django.db import connections
+
+    from integrations.zoho.models import ZohoConnection
+
+    try:
+        ZohoConnection.objects.filter(pk=pk).update(access_token="1000.after-refresh")
+    finally:
+        connections.close_all()
+
+
+@pytest.mark.django_db
+def test_rotation_leaves_a_secret_no_key_can_decrypt_as_it_is(settings):
+    lost, current = Fernet.generate_key().decode(), settings.FIELD_ENCRYPTION_KEYS
+    settings.FIELD_ENCRYPTION_KEYS = [lost]
+    client = ZohoApiClient.objects.create(name="c", data_center="us", client_id="id", client_secret=SECRET)
+    before = raw_column(ZohoApiClient, client.pk, "client_secret")
+    settings.FIELD_ENCRYPTION_KEYS = current
+    call_command("rotate_encryption_keys")
+    assert raw_column(ZohoApiClient, client.pk, "client_secret") == before

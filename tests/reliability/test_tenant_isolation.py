@@ -24,6 +24,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from integrations.stores.models import Store, WebhookEvent
+from integrations.stores.sources import get_source
+from integrations.stores.sources.errors import SourceError
 from integrations.zoho.models import ZohoConnection
 from syncs.models import RecordError, SyncRun
 from tests.syncs.conftest import make_connection, make_settings
@@ -178,6 +180,18 @@ class World:
                            webhook_secret=secrets["webhook"])
         self.store.set_credentials({"consumer_key": secrets["key"], "consumer_secret": secrets["secret"]})
         self.store.save()
+        # One store of every other kind: a Magento shop and another Zoho org read through this owner's own
+        # (source) connection.
+        self.magento = Store(name=f"Shop of {label} (Magento)", kind=Store.Kind.MAGENTO, owner=owner,
+                             is_my_store=owner is None, base_url=f"https://{label}-magento.example")
+        self.magento.set_credentials({"access_token": secrets["key"] + "m"})
+        self.magento.save()
+        self.source_connection = make_connection(f"source-{label}", owner=owner, org_id=f"source-org-{label}",
+                                                 org_name=f"Org of {label}, source")
+        self.zoho_store = Store.objects.create(name=f"Shop of {label} (Zoho org)", kind=Store.Kind.ZOHO,
+                                               owner=owner, is_my_store=owner is None,
+                                               zoho_connection=self.source_connection, config={"module": "Contacts"})
+        self.stores = [self.store, self.magento, self.zoho_store]
         self.run = SyncRun.objects.create(settings=self.settings, trigger="manual", status="succeeded")
         self.error = RecordError.objects.create(settings=self.settings, run=self.run, module="Contacts",
                                                 key=f"{label}.customer@example.com", code="INVALID_DATA",
@@ -264,6 +278,64 @@ def test_an_affiliate_gets_404_for_every_object_that_is_not_theirs(worlds):
         assert own[0].status_code in (200, 302, 405), f"{route.name} on bob's own object → {own[0].status_code}"
 
 
+def test_an_affiliate_gets_404_for_every_kind_of_store_that_is_not_theirs(worlds):
+    bob = client_for(worlds["users"]["bob"])
+    store_routes = [r for r in routes("object") if pk_owner(r) == "store"]
+    assert len(store_routes) >= 4
+    kinds = set()
+    for route in store_routes:
+        for owner in ("platform", "carol"):
+            for store in worlds[owner].stores:
+                url = reverse(route.name, kwargs={"pk": store.pk})
+                answers = [a.status_code for a in (bob.get(url), bob.post(url)) if a.status_code != 405]
+                assert answers and set(answers) == {404}, f"{route.name} on {store.kind}: {url} → {answers}"
+                kinds.add(store.kind)
+    assert kinds == set(Store.Kind.values)
+
+
+def test_an_affiliate_is_offered_and_may_pick_only_their_own_zoho_connections_as_a_source(worlds):
+    bob = client_for(worlds["users"]["bob"])
+    store = worlds["bob"].zoho_store
+    url = reverse("store-edit", args=[store.pk])
+    page = bob.get(url).content.decode()
+    assert "Org of bob, source" in page
+    assert "Org of platform" not in page and "Org of carol" not in page
+    for owner in ("platform", "carol"):
+        foreign = worlds[owner].source_connection
+        response = bob.post(url, {"name": store.name, "zoho_connection": foreign.pk, "module": "Contacts",
+                                  "enabled": "on"})
+        assert response.status_code == 200 and "errorlist" in response.content.decode()
+        store.refresh_from_db()
+        assert store.zoho_connection == worlds["bob"].source_connection
+
+
+def test_a_staff_user_cannot_give_an_affiliate_store_another_owners_connection(worlds):
+    staff = client_for(worlds["users"]["staff"])
+    store = worlds["bob"].zoho_store
+    response = staff.post(reverse("store-edit", args=[store.pk]), {
+        "name": store.name, "zoho_connection": worlds["platform"].source_connection.pk, "module": "Contacts",
+        "owner": worlds["users"]["bob"].pk, "enabled": "on"})
+    assert response.status_code == 200
+    assert "belongs to another account" in response.content.decode()
+    store.refresh_from_db()
+    assert store.zoho_connection == worlds["bob"].source_connection
+
+
+@pytest.mark.parametrize("owner", ["platform", "carol"])
+def test_a_store_pointed_at_another_tenants_connection_is_unreadable_and_zoho_is_never_called(worlds, http, owner):
+    """A row written around the form (the admin, a shell, an old row): the source refuses before any request."""
+    store = worlds["bob"].zoho_store
+    store.zoho_connection = worlds[owner].source_connection
+    store.save()
+    source = get_source(Store.objects.get(pk=store.pk))
+    with pytest.raises(SourceError) as refused:
+        list(source.customers(None))
+    assert refused.value.permanent and "belongs to another account" in refused.value.message
+    check = source.check()
+    assert not check.ok and "belongs to another account" in check.message
+    assert len(http.calls) == 0
+
+
 def test_an_affiliate_gets_403_on_platform_pages_and_the_admin_login_for_the_admin(worlds):
     bob = client_for(worlds["users"]["bob"])
     for route in routes("platform"):
@@ -323,7 +395,7 @@ def test_the_csrf_exempt_webhook_still_refuses_unsigned_posts(worlds):
     response = anonymous.post(reverse("woocommerce-webhook", args=[uuid.uuid4()]), b"{}",
                               content_type="application/json")
     assert response.status_code == 404
-    assert ZohoConnection.objects.count() == 3
+    assert ZohoConnection.objects.count() == 6  # three worlds × (target + source): nothing created
 
 
 def _login_redirect(response) -> bool:

@@ -61,7 +61,7 @@ def test_it_runs_each_due_connection_exactly_once_per_tick_across_two_clusters(l
     shop, _ = store_services.get_or_create_store("magento", "scale-shop", "Scale shop")
     store_services.populate(shop, 150, seed="scale")
     store = Store(name="Scale shop", kind=Store.Kind.MAGENTO, base_url=store_services.sandbox_base_url(shop))
-    store.set_credentials({"access_token": shop.access_token})
+    store.set_credentials(shop.integration_keys)
     store.save()
     connections = [connect_org(index) for index in range(CONNECTIONS)]
 

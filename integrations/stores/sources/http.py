@@ -2,10 +2,11 @@
 
 Store base URLs are typed in by people, so they are checked before every session is used: http(s)
 only, no private/loopback/link-local addresses unless `settings.ALLOW_PRIVATE_STORE_URLS`, and
-redirects are followed only within the same scheme and host (never to another host).
+redirects are followed only within the same scheme and host (never to another host). The address each
+connection actually reaches is checked again at connect time (`peer_guard`: DNS may answer differently the
+second time), and every refused address gets the same message.
 """
 
-import ipaddress
 import re
 import socket
 from urllib.parse import urljoin, urlsplit
@@ -15,14 +16,10 @@ from django.conf import settings
 
 from integrations.logging import redact
 from integrations.stores.sources.errors import SourceError
+from integrations.stores.sources.peer_guard import ADDRESS_REFUSED, RefusedAddress, guard, is_refused
 
 USER_AGENT = "ZohoStoreSync/1.0 (+store sync)"
 MAX_REDIRECTS = 3
-
-
-def _is_private(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return not ip.is_global or ip.is_multicast
 
 
 def check_store_url(url: str) -> str:
@@ -40,14 +37,11 @@ def check_store_url(url: str) -> str:
         try:
             addresses = {info[4][0] for info in socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)}
         except (socket.gaierror, UnicodeError):
-            raise SourceError(f"The store host {host!r} cannot be resolved (DNS): check the URL.", permanent=True)
-        private = sorted(a for a in addresses if _is_private(a.split("%")[0]))
-        if private:
-            raise SourceError(
-                f"The store host {host!r} resolves to a private or loopback address ({', '.join(private)}); "
-                "such addresses are refused (set ALLOW_PRIVATE_STORE_URLS=True only on a development machine).",
-                permanent=True,
-            )
+            addresses = set()
+        # One message whether the name does not resolve or resolves somewhere refused: nothing to map a network with.
+        if not addresses or any(is_refused(a, allow_private=False) for a in addresses):
+            raise SourceError(f"{ADDRESS_REFUSED} Check the URL (set ALLOW_PRIVATE_STORE_URLS=True only on a "
+                              "development machine).", permanent=True)
     return url.rstrip("/")
 
 
@@ -56,7 +50,7 @@ class StoreHTTP:
 
     def __init__(self, base_url: str, auth=None, headers: dict | None = None):
         self.base_url = check_store_url(base_url)
-        self.session = requests.Session()
+        self.session = guard(requests.Session())
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})})
         self.session.auth = auth
 
@@ -82,6 +76,8 @@ class StoreHTTP:
     def _send(self, method, url, **kwargs) -> requests.Response:
         try:
             return self.session.request(method, url, timeout=settings.HTTP_TIMEOUT, allow_redirects=False, **kwargs)
+        except RefusedAddress:
+            raise SourceError(ADDRESS_REFUSED, permanent=True)
         except requests.exceptions.SSLError as exc:
             raise SourceError(
                 f"TLS/SSL error talking to {_short(url)}: the certificate is invalid, expired or for another host "

@@ -1,4 +1,4 @@
-"""Magento 2 / Adobe Commerce REST (`/rest/V1/…`) with an Integration access token as a Bearer token.
+"""Magento 2 / Adobe Commerce REST (`/rest/V1/…`) with an Integration's OAuth 1.0a credentials.
 
 Facts this source is built on (docs/store-apis.md §1): `customers/search` takes `searchCriteria`
 filters on `updated_at` (gteq) with sort orders; always send `pageSize` and stop on `total_count`
@@ -8,8 +8,11 @@ customers simply vanish (compare `all_ids()`); the same email may exist once per
 can be limited to one website and every customer says which website it belongs to.
 
 Admin tokens are blocked by 2FA on 2.4 and expire after 4 hours: an unattended sync uses an
-Integration's access token (2.4.4+: with "Allow OAuth Access Tokens to be used as standalone Bearer
-tokens" enabled).
+Integration. Every request is signed with OAuth 1.0a (HMAC-SHA256, `requests-oauthlib`) with the integration's
+consumer key/secret and access token/secret, as Adobe recommends; the signature covers the query string
+(`searchCriteria[...]`). Since 2.4.4 the access token alone is refused as a Bearer token unless the merchant turns
+on "Allow OAuth Access Tokens to be used as standalone Bearer tokens"; the Bearer mode (`config["auth"] ==
+"bearer"`) is kept for stores set up that way.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+
+from requests_oauthlib import OAuth1
 
 from integrations.stores.sources import custom_fields
 from integrations.stores.sources.base import (
@@ -44,12 +49,25 @@ COUNTED_STATES = ("processing", "complete")
 ORDER_FIELDS = (
     "items[entity_id,customer_id,state,status,base_grand_total,total_refunded,created_at,updated_at],total_count"
 )
-BEARER_HELP = (
-    "Use an Integration's access token (System → Extensions → Integrations, with access to Customers and "
-    "Sales → Operations → Orders). Since Magento 2.4.4 it is accepted as a Bearer token only when "
-    "'Allow OAuth Access Tokens to be used as standalone Bearer tokens' is Yes (Stores → Configuration → "
-    "Services → OAuth → Consumer Settings). Admin tokens are blocked by two-factor authentication."
+OAUTH_HELP = (
+    "In Magento: System → Extensions → Integrations → (your integration, with access to Customers and Sales → "
+    "Operations → Orders) → Activate, then copy its Consumer Key, Consumer Secret, Access Token and Access Token "
+    "Secret. Admin tokens are blocked by two-factor authentication."
 )
+BEARER_HELP = (
+    "Since Magento 2.4.4 the access token alone is accepted as a Bearer token only when 'Allow OAuth Access Tokens "
+    "to be used as standalone Bearer tokens' is Yes (Stores → Configuration → Services → OAuth → Consumer "
+    "Settings), which Adobe advises against: prefer OAuth 1.0a signing with all four integration keys."
+)
+OAUTH_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+
+
+def auth_mode(config: dict, credentials: dict) -> str:
+    """"oauth1" (the default) or "bearer" (chosen explicitly, or a store saved before OAuth 1.0a signing)."""
+    mode = (config or {}).get("auth")
+    if mode in ("oauth1", "bearer"):
+        return mode
+    return "bearer" if credentials.get("access_token") and not credentials.get("consumer_key") else "oauth1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +110,9 @@ class MagentoSource(Source):
 
     def __init__(self, store):
         super().__init__(store)
-        self.access_token = store.get_credentials().get("access_token", "")
+        self.credentials = store.get_credentials()
         config = store.config or {}
+        self.auth = auth_mode(config, self.credentials)
         self.website_id = config.get("website_id") or None
         self.page_size = max(1, min(PAGE_SIZE, int(config.get("page_size") or PAGE_SIZE)))
         self._http = None
@@ -101,17 +120,32 @@ class MagentoSource(Source):
         self._attributes = None
 
     @property
+    def help(self) -> str:
+        return BEARER_HELP if self.auth == "bearer" else OAUTH_HELP
+
+    @property
     def http(self) -> StoreHTTP:
         if self._http is None:
-            if not self.access_token:
-                raise SourceError("The Magento access token is not set. " + BEARER_HELP, permanent=True)
-            self._http = StoreHTTP(self.store.base_url, headers={"Authorization": f"Bearer {self.access_token}"})
+            if self.auth == "bearer":
+                if not self.credentials.get("access_token"):
+                    raise SourceError("The Magento access token is not set. " + BEARER_HELP, permanent=True)
+                self._http = StoreHTTP(self.store.base_url,
+                                       headers={"Authorization": f"Bearer {self.credentials['access_token']}"})
+            else:
+                missing = [name.replace("_", " ") for name in OAUTH_KEYS if not self.credentials.get(name)]
+                if missing:
+                    raise SourceError(f"Not set for this Magento store: {', '.join(missing)}. {OAUTH_HELP}",
+                                      permanent=True)
+                self._http = StoreHTTP(self.store.base_url, auth=OAuth1(
+                    self.credentials["consumer_key"], self.credentials["consumer_secret"],
+                    self.credentials["access_token"], self.credentials["access_token_secret"],
+                    signature_method="HMAC-SHA256"))
         return self._http
 
     def _get(self, path: str, params: dict | None = None):
         response = self.http.get("/rest/V1" + path, params=params)
         if response.status_code >= 400:
-            raise magento_error(response, "/rest/V1" + path)
+            raise magento_error(response, "/rest/V1" + path, self.help)
         try:
             return response.json()
         except ValueError:
@@ -411,7 +445,7 @@ def _billing_address(data: dict) -> dict:
     return addresses[0] if addresses else {}
 
 
-def magento_error(response, path: str) -> SourceError:
+def magento_error(response, path: str, help_text: str = OAUTH_HELP) -> SourceError:
     """Magento's `{"message": "… %placeholders …", "parameters": …}` as one readable sentence."""
     status = response.status_code
     body = json_object(response)
@@ -420,7 +454,7 @@ def magento_error(response, path: str) -> SourceError:
                                                     "(the shop's address, without /rest).")
     message = interpolate(text(body.get("message")), body.get("parameters"))
     if status == 401:
-        readable = f"Magento rejected the access token (HTTP 401: {message}). {BEARER_HELP}"
+        readable = f"Magento rejected the integration's credentials (HTTP 401: {message}). {help_text}"
     elif status == 404 and "route" in message.lower():
         readable = f"The Magento REST route {path} was not found (404: {message}): check the store URL."
     elif status == 404:

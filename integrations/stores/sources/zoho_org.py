@@ -5,7 +5,9 @@ Contacts or Leads are read with Get Records sorted by Modified_Time ascending, `
 deleted-records API (`deleted_ids(since)`), or by comparing `all_ids()`. The source id is A's record
 id: the engine's per-record state maps it to B's record, so B's records are updated, never duplicated.
 An org is never synced into itself (`same_org_error`). Which orgs are sync targets is the sync app's knowledge:
-it registers the question at start-up (`register_sync_target_check`, from syncs' AppConfig.ready).
+it registers the question at start-up (`register_sync_target_check`, from syncs' AppConfig.ready). A store reads
+only a connection of its own owner (`foreign_connection_error`): an affiliate never reads the platform's or
+another affiliate's org.
 """
 
 from collections.abc import Callable, Iterator
@@ -56,6 +58,15 @@ def same_org_error(connection, target_connection=None) -> str:
     return ""
 
 
+def foreign_connection_error(store, connection) -> str:
+    """Why `store` may not read through `connection` ("" when it may): the connection must belong to the
+    store's owner (a platform store, without owner, reads only platform connections)."""
+    if connection.owner_id == store.owner_id:
+        return ""
+    return ("The chosen Zoho connection belongs to another account than this store: a store may read only its "
+            "own owner's Zoho connections. Choose one of yours.")  # no name: it is someone else's
+
+
 def ensure_not_same_org(store, target_connection) -> None:
     """For the engine: refuse (permanently) to sync a Zoho-org store into its own org."""
     if store.kind == "zoho" and store.zoho_connection_id and (
@@ -79,10 +90,14 @@ class ZohoOrgSource(Source):
 
     @property
     def crm(self):
+        """The ZohoCRM of the store's connection, once the store is allowed to read through it."""
+        connection = self.store.zoho_connection
+        if connection is None:
+            raise SourceError("No Zoho connection is chosen for this store.", permanent=True)
+        refusal = foreign_connection_error(self.store, connection)
+        if refusal:
+            raise SourceError(refusal, permanent=True)
         if self._crm is None:
-            connection = self.store.zoho_connection
-            if connection is None:
-                raise SourceError("No Zoho connection is chosen for this store.", permanent=True)
             from integrations.zoho.crm import ZohoCRM
 
             self._crm = ZohoCRM(connection)

@@ -170,4 +170,35 @@ def test_magento_placeholders_are_interpolated():
 def test_missing_token_explains_integration_tokens(db):
     store = Store.objects.create(name="No token", kind="magento", base_url=RECORDED_BASE)
     message = get_source(store).check().message
-    assert "access token is not set" in message and "Integration" in message and "two-factor" in message
+    assert "Not set for this Magento store: consumer key, consumer secret, access token, access token secret" in message
+    assert "Integrations" in message and "two-factor" in message
+
+
+@SANDBOX
+def test_every_request_is_signed_with_oauth1_hmac_sha256(store_sandbox):
+    shop = store_sandbox.magento(customers=6)
+    source = get_source(store_sandbox.app_store(shop))  # the sandbox verifies each signature, searchCriteria included
+    assert len(list(source.customers(datetime(2000, 1, 1, tzinfo=UTC)))) > 0 and source.check().ok
+    assert any("searchCriteria" in line for line in store_sandbox.requests)
+
+
+@SANDBOX
+def test_a_wrong_integration_secret_is_refused_with_what_to_copy(store_sandbox):
+    shop = store_sandbox.magento()
+    store = store_sandbox.app_store(shop)
+    store.set_credentials({**shop.integration_keys, "access_token_secret": "not-the-secret"})
+    store.save()
+    result = get_source(store).check()
+    assert not result.ok and "rejected the integration's credentials (HTTP 401" in result.message
+    assert "Access Token Secret" in result.message and "not-the-secret" not in result.message
+
+
+@SANDBOX
+def test_bearer_mode_works_only_where_the_store_allows_standalone_bearer_tokens(store_sandbox):
+    shop = store_sandbox.magento(customers=2)
+    store = store_sandbox.app_store(shop, config={"auth": "bearer"})
+    refused = get_source(store).check()
+    assert not refused.ok and "standalone Bearer tokens" in refused.message
+    shop.allow_bearer_tokens = True
+    shop.save()
+    assert get_source(store).check().ok

@@ -62,7 +62,7 @@ def test_adding_a_store_needs_its_keys_and_a_safe_url(admin_client, settings, db
     assert response.status_code == 200 and "must use https" in body and "This field is required" in body
     response = admin_client.post("/stores/add/magento/", {
         "name": "Partner", "base_url": "https://127.0.0.1", "enabled": "on", "access_token": "tok"})
-    assert "private or loopback" in response.content.decode()
+    assert "loopback, link-local and cloud metadata addresses are not allowed" in response.content.decode()
     assert not Store.objects.exists()
 
 
@@ -138,3 +138,61 @@ def test_webhook_panel_shows_url_setup_steps_and_reveals_or_regenerates_the_secr
 def test_webhook_events_admin_is_read_only(admin_client, stores):
     assert admin_client.get("/admin/stores/webhookevent/").status_code == 200
     assert admin_client.get("/admin/stores/webhookevent/add/").status_code == 403
+
+
+def test_a_changed_store_url_needs_every_secret_again(admin_client, stores):
+    mine, _ = stores
+    form = {"name": "Main shop", "base_url": "https://attacker.example", "is_my_store": "on", "enabled": "on",
+            "consumer_key": "", "consumer_secret": "", "newsletter_meta_key": "news", "customer_role": "all"}
+    response = admin_client.post(f"/stores/{mine.pk}/edit/", form)
+    assert response.status_code == 200 and "The store URL changed: enter this secret again" in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.base_url == "https://shop.example.com" and mine.get_credentials()["consumer_key"] == "ck_" + "1" * 40
+    response = admin_client.post(f"/stores/{mine.pk}/edit/", {**form, "consumer_key": "ck_new", "consumer_secret": ""})
+    assert response.status_code == 200  # every secret, not just one
+    new_keys = {"consumer_key": "ck_new", "consumer_secret": "cs_new"}
+    response = admin_client.post(f"/stores/{mine.pk}/edit/", {**form, **new_keys})
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    assert mine.base_url == "https://attacker.example"
+    assert mine.get_credentials() == {"consumer_key": "ck_new", "consumer_secret": "cs_new"}
+
+
+def test_saved_keys_never_follow_a_url_changed_around_the_form(http, stores):
+    """The admin or a shell: the keys stay bound to the URL they were entered for, so no request carries them."""
+    mine, _ = stores
+    mine.base_url = "https://attacker.example"
+    mine.save()
+    mine = Store.objects.get(pk=mine.pk)
+    assert mine.get_credentials() == {}
+    from integrations.stores.sources import get_source
+
+    result = get_source(mine).check()
+    assert not result.ok and len(http.calls) == 0
+    mine.base_url = "https://shop.example.com/"
+    assert mine.get_credentials()["consumer_secret"] == "cs_" + "2" * 40
+
+
+MAGENTO_KEYS = {"consumer_key": "k" * 32, "consumer_secret": "s" * 32, "access_token": "t" * 32,
+                "access_token_secret": "u" * 32}
+
+
+def test_a_magento_store_signs_with_oauth1_and_needs_the_four_integration_keys(admin_client, db):
+    form = {"name": "Mage", "base_url": "https://magento.example.com", "is_my_store": "on", "enabled": "on",
+            "auth": "oauth1"}
+    response = admin_client.post("/stores/add/magento/", {**form, "access_token": "t" * 32})
+    assert response.status_code == 200 and response.content.decode().count("This field is required") == 3
+    response = admin_client.post("/stores/add/magento/", {**form, **MAGENTO_KEYS})
+    assert response.status_code == 302
+    store = Store.objects.get()
+    assert store.get_credentials() == MAGENTO_KEYS and store.config["auth"] == "oauth1"
+    body = admin_client.get(f"/stores/{store.pk}/edit/").content.decode()
+    assert all(value not in body for value in MAGENTO_KEYS.values()) and body.count("Stored: ••••") == 4
+
+
+def test_a_magento_store_in_bearer_mode_needs_only_the_access_token(admin_client, db):
+    response = admin_client.post("/stores/add/magento/", {
+        "name": "Mage", "base_url": "https://magento.example.com", "is_my_store": "on", "enabled": "on",
+        "auth": "bearer", "access_token": "t" * 32})
+    assert response.status_code == 302
+    assert Store.objects.get().get_credentials() == {"access_token": "t" * 32}

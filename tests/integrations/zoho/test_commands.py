@@ -15,10 +15,11 @@ GRANT = {"access_token": "1000.aa.bb", "refresh_token": "1000.cc.dd", "api_domai
 ORG = {"org": [{"id": "77", "company_name": "Zylker", "license_details": {"paid_type": "professional"}}]}
 
 
-def run(*args):
+def run(*args, stdin="the-secret-value\n"):
     out = StringIO()
     try:
-        call_command(*args, stdout=out)
+        extra = {"stdin": StringIO(stdin)} if args[0] == "zoho_connect" else {}
+        call_command(*args, stdout=out, **extra)
     except CommandError as exc:
         return out.getvalue(), exc
     return out.getvalue(), None
@@ -26,7 +27,7 @@ def run(*args):
 
 def connect_args(*extra):
     return ("zoho_connect", "--name", "main", "--data-center", "us", "--client-id", "1000.ID",
-            "--client-secret", "the-secret-value", "--grant-token", "1000.grant", *extra)
+            "--client-secret-stdin", "--grant-token", "1000.grant", *extra)
 
 
 def test_zoho_connect_sets_up_a_connection(http, db):
@@ -56,7 +57,7 @@ def test_zoho_connect_failure_is_one_json_document_and_non_zero(http, db):
 
 def test_zoho_connect_refuses_an_unknown_data_center(db):
     out, error = run("zoho_connect", "--name", "x", "--data-center", "mars", "--client-id", "i",
-                     "--client-secret", "s", "--grant-token", "g", "--json")
+                     "--client-secret-stdin", "--grant-token", "g", "--json")
     assert error and json.loads(out)["ok"] is False
 
 
@@ -81,3 +82,29 @@ def test_zoho_verify_failure_exits_non_zero(http, connection, name):
                  json={"code": "OAUTH_SCOPE_MISMATCH", "message": "invalid oauth scope", "status": "error"})
     out, error = run("zoho_verify", name, "--json")
     assert isinstance(error, CommandError) and json.loads(out)["ok"] is False
+
+
+def test_zoho_connect_reads_the_secret_from_a_file_never_from_an_argument(http, db, tmp_path, monkeypatch):
+    monkeypatch.delenv("ZOHO_CLIENT_SECRET", raising=False)
+    with pytest.raises(CommandError, match="not taken on the command line"):
+        call_command("zoho_connect", "--name", "main", "--data-center", "us", "--client-id", "1000.ID",
+                     "--client-secret", "the-secret-value", "--grant-token", "1000.grant")
+    secret_file = tmp_path / "zoho-secret"
+    secret_file.write_text("the-secret-from-a-file\n")
+    http.post(TOKEN_URL, json={"error": "invalid_code"}, match=[matchers.urlencoded_params_matcher({
+        "grant_type": "authorization_code", "client_id": "1000.ID", "client_secret": "the-secret-from-a-file",
+        "code": "1000.grant"})])
+    monkeypatch.setenv("ZOHO_CLIENT_SECRET_FILE", str(secret_file))
+    out, error = run("zoho_connect", "--name", "main", "--data-center", "us", "--client-id", "1000.ID",
+                     "--grant-token", "1000.grant", "--json", stdin="")
+    assert json.loads(out)["code"] == "invalid_code"
+    assert ZohoConnection.objects.get(name="main").api_client.client_secret == "the-secret-from-a-file"
+
+
+def test_zoho_connect_without_a_secret_says_where_to_put_it(db, monkeypatch):
+    monkeypatch.delenv("ZOHO_CLIENT_SECRET", raising=False)
+    monkeypatch.delenv("ZOHO_CLIENT_SECRET_FILE", raising=False)
+    out, error = run("zoho_connect", "--name", "main", "--data-center", "us", "--client-id", "1000.ID",
+                     "--grant-token", "1000.grant", stdin="")
+    assert isinstance(error, CommandError) and "--client-secret-file" in str(error)
+    assert not ZohoConnection.objects.exists()

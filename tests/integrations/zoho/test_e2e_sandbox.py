@@ -134,10 +134,30 @@ def test_zoho_connect_with_a_self_client_grant_token(http, zoho_sandbox, db):
     code = zoho_sandbox.self_client_code(sandbox_client)
     out = StringIO()
     call_command("zoho_connect", "--name", "headless", "--data-center", "sandbox", "--client-id",
-                 sandbox_client.client_id, "--client-secret", sandbox_client.client_secret, "--grant-token", code,
-                 "--json", stdout=out)
+                 sandbox_client.client_id, "--client-secret-stdin", "--grant-token", code,
+                 "--json", stdout=out, stdin=StringIO(sandbox_client.client_secret + "\n"))
     report = json.loads(out.getvalue())
     assert report["ok"] is True and report["org_name"] == zoho_sandbox.org.name
     out = StringIO()
     call_command("zoho_verify", "headless", "--json", stdout=out)
     assert json.loads(out.getvalue())["status"] == "connected"
+
+
+def test_re_authorizing_revokes_the_old_refresh_token_at_the_sandbox(http, zoho_sandbox, admin_client):
+    """Against the sandbox's accounts server: after a second authorization the first refresh token is dead there."""
+    from integrations.zoho import grants, oauth
+    from integrations.zoho.errors import ReauthorizationRequired
+
+    _, sandbox_client = connect_through_consent(admin_client, zoho_sandbox)
+    connection = ZohoConnection.objects.get()
+    first_refresh_token = connection.refresh_token
+    grants.exchange_pasted_grant(connection, zoho_sandbox.self_client_code(sandbox_client))
+    connection.refresh_from_db()
+    assert connection.refresh_token != first_refresh_token
+    revokes = [c for c in http.calls if c.request.url.endswith("/oauth/v2/token/revoke")]
+    assert len(revokes) == 1 and revokes[0].response.json() == {"status": "success"}
+    stale = ZohoConnection(api_client=connection.api_client, accounts_server=connection.accounts_server,
+                           refresh_token=first_refresh_token)
+    with pytest.raises(ReauthorizationRequired):
+        oauth.refresh(stale)
+    assert oauth.refresh(connection).access_token  # the new one works

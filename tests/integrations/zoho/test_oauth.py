@@ -138,3 +138,15 @@ def test_revoke(http, connection):
 def test_revoke_of_an_invalid_token_reports_false(http, connection):
     http.post(f"{TOKEN_URL}/revoke", status=400, json={"status": "failure"})
     assert oauth.revoke(connection) is False
+
+
+@pytest.mark.parametrize("answer", [{}, {"error": "internal_error"}, {"error": "invalid_client_secret"},
+                                    {"status": "failure"}, [], "not json"])
+def test_an_unrecognised_refresh_answer_is_retried_not_reauthorization(http, connection, answer):
+    if isinstance(answer, str):
+        http.post(TOKEN_URL, body=answer)
+    else:
+        http.post(TOKEN_URL, json=answer)
+    with pytest.raises(TransientError) as raised:
+        oauth.refresh(connection)
+    assert not isinstance(raised.value, ReauthorizationRequired)

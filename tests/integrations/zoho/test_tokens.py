@@ -8,7 +8,7 @@ from django.db import connections
 from django.utils import timezone
 
 from integrations.zoho import tokens
-from integrations.zoho.errors import RateLimited, ReauthorizationRequired
+from integrations.zoho.errors import RateLimited, ReauthorizationRequired, TransientError
 from integrations.zoho.models import ZohoConnection
 
 from .conftest import ACCESS_TOKEN, NEW_ACCESS_TOKEN, REFRESH_TOKEN, TOKEN_URL, make_client, make_connection, refresh_ok
@@ -161,3 +161,12 @@ def test_two_concurrent_workers_refresh_exactly_once(http):
     assert len(http.calls) == 1
     stored = ZohoConnection.objects.get(pk=connection.pk)
     assert stored.access_token == NEW_ACCESS_TOKEN and stored.refresh_claimed_until is None
+
+
+def test_an_unrecognised_token_answer_keeps_the_connection_connected(http, expired_connection, admin_user):
+    http.post(TOKEN_URL, json={})
+    with pytest.raises(TransientError):
+        tokens.access_token(expired_connection)
+    stored = ZohoConnection.objects.get(pk=expired_connection.pk)
+    assert stored.status == ZohoConnection.Status.CONNECTED and stored.refresh_claimed_until is None
+    assert stored.refresh_token and len(mail.outbox) == 0

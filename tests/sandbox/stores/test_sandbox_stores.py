@@ -1,9 +1,11 @@
 import base64
 import json
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
+from oauthlib import oauth1
 
 from integrations.stores.models import WebhookEvent
 from sandbox.stores import services
@@ -19,9 +21,20 @@ def woo_get(shop, path, **params):
                         headers={"Authorization": f"Basic {auth}"})
 
 
-def magento_get(shop, path, params=None, token=None):
-    return Client().get(f"/sandbox/magento/{shop.slug}/rest/V1/{path}", params or {},
-                        headers={"Authorization": f"Bearer {token or shop.access_token}"})
+def magento_get(shop, path, params=None, keys=None, bearer=None):
+    """A GET signed with OAuth 1.0a (oauthlib's client, HMAC-SHA256) with `keys` (default: the shop's own), or
+    with a Bearer token."""
+    url = f"http://testserver/sandbox/magento/{shop.slug}/rest/V1/{path}"
+    if params:
+        url += "?" + urlencode(params)
+    if bearer is not None:
+        headers = {"Authorization": f"Bearer {bearer}"}
+    else:
+        keys = {**shop.integration_keys, **(keys or {})}
+        signer = oauth1.Client(keys["consumer_key"], keys["consumer_secret"], keys["access_token"],
+                               keys["access_token_secret"], signature_method=oauth1.SIGNATURE_HMAC_SHA256)
+        url, headers, _ = signer.sign(url)
+    return Client().get(url.removeprefix("http://testserver"), headers=headers)
 
 
 def test_woocommerce_pages_carry_wordpress_headers_and_limits():
@@ -76,7 +89,7 @@ def test_magento_search_criteria_behaves_like_magento():
 
 def test_magento_refuses_wrong_tokens_and_unknown_routes():
     shop = make_sandbox_store("magento", "mage-auth")
-    refused = magento_get(shop, "customers/search", {"searchCriteria[pageSize]": 1}, token="nope")
+    refused = magento_get(shop, "customers/search", {"searchCriteria[pageSize]": 1}, keys={"access_token": "n" * 32})
     assert refused.status_code == 401
     assert refused.json()["parameters"] == {"resources": "Magento_Customer::customer"}
     assert magento_get(shop, "categories").json()["message"] == "Request does not match any route."
@@ -142,3 +155,33 @@ def test_populate_is_deterministic_and_realistic():
     assert SandboxOrder.objects.filter(store=first, customer=None).exists()
     assert SandboxCustomer.objects.filter(store=first, newsletter=True, orders=None).exists()
     assert SandboxCustomer.objects.filter(store=second, email="shared.buyer1@example.com").exists()
+
+
+SEARCH = {"searchCriteria[filter_groups][0][filters][0][field]": "updated_at",
+          "searchCriteria[filter_groups][0][filters][0][value]": "2020-01-01 00:00:00",
+          "searchCriteria[filter_groups][0][filters][0][condition_type]": "gteq", "searchCriteria[pageSize]": 5}
+
+
+@pytest.mark.parametrize("wrong", ["consumer_key", "consumer_secret", "access_token", "access_token_secret"])
+def test_magento_verifies_oauth1_signatures_like_2_4_4(wrong):
+    shop = make_sandbox_store("magento", "mage-oauth", customers=3)
+    assert magento_get(shop, "customers/search", SEARCH).status_code == 200
+    assert magento_get(shop, "customers/search", SEARCH, keys={wrong: "x" * 32}).status_code == 401
+
+
+def test_magento_signatures_cover_the_search_criteria():
+    shop = make_sandbox_store("magento", "mage-tamper", customers=3)
+    signed = magento_get(shop, "customers/search", SEARCH).request
+    url = f"/sandbox/magento/{shop.slug}/rest/V1/customers/search?" + signed["QUERY_STRING"].replace(
+        "pageSize%5D=5", "pageSize%5D=6")
+    tampered = Client().get(url, headers={"Authorization": signed["HTTP_AUTHORIZATION"]})
+    assert tampered.status_code == 401
+
+
+def test_magento_refuses_a_bearer_token_unless_the_store_allows_it():
+    shop = make_sandbox_store("magento", "mage-bearer", customers=3)
+    assert magento_get(shop, "customers/search", SEARCH, bearer=shop.access_token).status_code == 401
+    shop.allow_bearer_tokens = True
+    shop.save()
+    assert magento_get(shop, "customers/search", SEARCH, bearer=shop.access_token).status_code == 200
+    assert magento_get(shop, "customers/search", SEARCH, bearer="wrong").status_code == 401
