@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sandbox_stores', '0001_initial'),
+        ('sandbox_stores', '0002_magento_oauth'),
     ]
 
     operations = [
