@@ -55,6 +55,8 @@ def create_bench(customers: int, progress=lambda message: None) -> Bench:
     code = sandbox_oauth.issue_self_client_code(client, list(SCOPES), minutes=10).code
     grants.exchange_pasted_grant(connection, code)
     sync_settings = settings_for(connection)  # DecoNetwork's defaults; not `enabled`, so no scheduler picks it up
+    sync_settings.sync_deals = False  # the customer stream, against a customers-only naive baseline
+    sync_settings.save(update_fields=["sync_deals"])
     progress(f"populating a sandbox Magento shop with {customers} customers…")
     shop, _ = store_services.get_or_create_store(SandboxStore.Kind.MAGENTO, name, f"Bench shop {customers}")
     store_services.populate(shop, customers, seed="bench")

@@ -8,10 +8,9 @@ from types import SimpleNamespace
 
 from integrations.stores.sources import get_source
 from integrations.zoho.crm import ZohoCRM
-from syncs.mapping import mappings_by_module
+from syncs.mapping import build_payload, mappings_by_module
 from syncs.merge import merge, normalise_email, route, snapshot_data
 from syncs.models import PERSON_MODULES
-from syncs.sending import build_payload
 from syncs.validation import EMAIL_RE, field_specs
 
 

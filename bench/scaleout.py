@@ -75,7 +75,9 @@ def measure(workers: int, connections: int, org_limit: int, latency_ms: int, dea
         try:
             time.sleep(3)  # let the clusters start; the figures below use the runs' own timestamps anyway
             for connection in made:
-                save_settings(settings_for(connection))  # due now
+                sync_settings = settings_for(connection)
+                sync_settings.sync_deals = False  # the customer stream only, as in bench_sync
+                save_settings(sync_settings)  # due now
             enqueued = tick()["enqueued"]
             runs = SyncRun.objects.filter(settings__connection__in=made)
             deadline, peak_in_flight = time.monotonic() + deadline_seconds, 0

@@ -4,6 +4,7 @@ from syncs import services
 from syncs.models import (
     CustomerSnapshot,
     FieldMapping,
+    OrderSnapshot,
     RecordError,
     StoreCheckpoint,
     SyncedRecord,
@@ -20,8 +21,8 @@ class FieldMappingInline(admin.TabularInline):
 
 @admin.register(SyncSettings)
 class SyncSettingsAdmin(admin.ModelAdmin):
-    list_display = ["connection", "sync_option", "sync_contacts", "sync_leads", "enabled", "interval_minutes",
-                    "next_sync_at", "last_sync_at"]
+    list_display = ["connection", "sync_option", "sync_contacts", "sync_leads", "sync_deals", "enabled",
+                    "interval_minutes", "next_sync_at", "last_sync_at"]
     list_filter = ["sync_option", "enabled"]
     readonly_fields = ["claimed_by", "claimed_at", "heartbeat_at", "last_sync_at", "deleted_checked_at"]
     inlines = [FieldMappingInline]
@@ -81,7 +82,7 @@ class SyncedRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(StoreCheckpoint)
 class StoreCheckpointAdmin(ReadOnlyAdmin):
-    list_display = ["settings", "store", "cursor", "updated_at"]
+    list_display = ["settings", "store", "cursor", "order_cursor", "read_error", "updated_at"]
 
 
 @admin.register(CustomerSnapshot)
@@ -89,3 +90,10 @@ class CustomerSnapshotAdmin(ReadOnlyAdmin):
     list_display = ["email", "store", "settings", "dirty", "updated_at", "staged_at"]
     list_filter = ["dirty"]
     search_fields = ["email"]
+
+
+@admin.register(OrderSnapshot)
+class OrderSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["key", "email", "store", "settings", "dirty", "updated_at", "staged_at"]
+    list_filter = ["dirty"]
+    search_fields = ["key", "email"]

@@ -8,9 +8,11 @@ class Config(AppConfig):
     verbose_name = "Syncs"
 
     def ready(self):
+        from integrations.stores.signals import store_changed
         from integrations.stores.sources.zoho_org import register_sync_target_check
         from integrations.zoho.pages import register_connection_page
         from syncs.schedules import on_post_migrate
+        from syncs.triggers import on_store_changed
         from syncs.views.access import wizard_url
 
         # sender=self: the signal fires once per migrate for this app, not once per installed app.
@@ -19,6 +21,8 @@ class Config(AppConfig):
         # the page that shows a Zoho connection, and whether a Zoho org is one this app syncs into.
         register_connection_page(wizard_url)
         register_sync_target_check(is_sync_target)
+        # A store that changed (a webhook) makes the connections reading it run soon.
+        store_changed.connect(on_store_changed, dispatch_uid="syncs.on_store_changed")
 
 
 def is_sync_target(org_id: str) -> bool:

@@ -25,23 +25,23 @@ def stale_after() -> timedelta:
     return timedelta(seconds=settings.Q_CLUSTER.get("timeout") or 600)
 
 
-def claim(settings_id: int, owner: str, now=None) -> bool:
+def claim(sync_settings_id: int, owner: str, now=None) -> bool:
     now = now or timezone.now()
     free_or_stale = Q(claimed_at__isnull=True) | Q(heartbeat_at__lt=now - stale_after()) | Q(claimed_by=owner)
-    return SyncSettings.objects.filter(free_or_stale, pk=settings_id).update(
+    return SyncSettings.objects.filter(free_or_stale, pk=sync_settings_id).update(
         claimed_by=owner, claimed_at=now, heartbeat_at=now
     ) == 1
 
 
-def heartbeat(settings_id: int, owner: str, now=None) -> bool:
+def heartbeat(sync_settings_id: int, owner: str, now=None) -> bool:
     """Keep the claim alive; False means another worker took it over (this one must stop)."""
-    return SyncSettings.objects.filter(pk=settings_id, claimed_by=owner).update(
+    return SyncSettings.objects.filter(pk=sync_settings_id, claimed_by=owner).update(
         heartbeat_at=now or timezone.now()
     ) == 1
 
 
-def release(settings_id: int, owner: str) -> None:
-    SyncSettings.objects.filter(pk=settings_id, claimed_by=owner).update(
+def release(sync_settings_id: int, owner: str) -> None:
+    SyncSettings.objects.filter(pk=sync_settings_id, claimed_by=owner).update(
         claimed_by="", claimed_at=None, heartbeat_at=None
     )
 

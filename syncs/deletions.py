@@ -19,13 +19,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from syncs.models import CustomerSnapshot, SyncSettings
-from syncs.sending import REPORT_SAMPLES
+from syncs.run_context import REPORT_SAMPLES, RunContext
 
 SCAN_CHUNK = 1000
 
 
-def detect_deletions(ctx, store, source, checkpoint, chunk_size: int = SCAN_CHUNK) -> None:
-    if ctx.settings.deleted_in_store_policy == SyncSettings.DeletedInStore.IGNORE:
+def detect_deletions(ctx: RunContext, store, source, checkpoint, chunk_size: int = SCAN_CHUNK) -> None:
+    if ctx.sync_settings.deleted_in_store_policy == SyncSettings.DeletedInStore.IGNORE:
         return  # nothing would happen to them: spare the store the scan
     if ctx.full:
         return  # a reset has just read every customer again: its snapshots are all present
@@ -47,7 +47,7 @@ def chunks(items: Iterable, size: int) -> Iterator[list]:
 
 
 def snapshots_of(ctx, store):
-    return CustomerSnapshot.objects.filter(settings=ctx.settings, store=store)
+    return CustomerSnapshot.objects.filter(settings=ctx.sync_settings, store=store)
 
 
 # --- stores that only list who is there (WooCommerce, Magento) ---------------------------------------------

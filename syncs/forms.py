@@ -3,9 +3,11 @@
 from dataclasses import dataclass, field
 
 from django import forms
+from django.db import transaction
 
-from syncs.mapping import STORE_FIELD_KINDS, TEXT, Mapping
+from syncs.mapping import STORE_FIELD_KINDS, TEXT, Mapping, field_kinds
 from syncs.models import FieldMapping, SyncSettings
+from syncs.resend import mapping_changed, mark_for_resend
 from syncs.validation import TEXT_TYPES, FieldSpec, validate_mappings
 
 Option = SyncSettings.SyncOption
@@ -63,16 +65,27 @@ class SyncOptionForm(forms.Form):
 
 
 class RecordMappingForm(forms.ModelForm):
-    """Step 7: which record types to sync."""
+    """Step 7: which record types to sync. A module ticked now reaches the records already read (they are
+    marked for the next run)."""
+
+    def save(self, commit=True):
+        before = set(SyncSettings.objects.get(pk=self.instance.pk).modules) if self.instance.pk else set()
+        sync_settings = super().save(commit)
+        ticked = set(sync_settings.modules) - before
+        if commit and ticked:
+            mark_for_resend(sync_settings, ticked)
+        return sync_settings
 
     class Meta:
         model = SyncSettings
-        fields = ["sync_contacts", "sync_leads"]
+        fields = ["sync_contacts", "sync_leads", "sync_deals"]
         help_texts = {
             "sync_contacts": "Ticking Sync Contacts will sync all customers who have made purchases as Contacts "
             "in Zoho CRM.",
             "sync_leads": "Ticking Sync Leads will sync all customers who have registered on your site but NOT "
             "made purchases, or who have subscribed to your newsletter, as Leads in Zoho CRM.",
+            "sync_deals": "Ticking Sync Deals will sync every order of your stores as a Deal in Zoho CRM, linked "
+            "to the buyer's Contact.",
         }
 
 
@@ -149,8 +162,9 @@ def validate_rows(module: str, rows: list[Row], specs: dict[str, FieldSpec], las
             for row in matching:
                 if text not in row.errors:
                     row.errors.append(text)
+    kinds = field_kinds(module)
     for row in filled:
-        spec, kind = specs.get(row.zoho_field), STORE_FIELD_KINDS.get(row.store_field)
+        spec, kind = specs.get(row.zoho_field), kinds.get(row.store_field)
         if spec and kind and kind != TEXT and spec.data_type in TEXT_TYPES and row.transform in ("", "not"):
             # Zoho refuses a JSON number or true/false in a text field (INVALID_DATA, expected string).
             row.errors.append(f"{row.store_field} holds {KIND_WORDS.get(kind, kind)} but {row.zoho_field} is a "
@@ -160,12 +174,18 @@ def validate_rows(module: str, rows: list[Row], specs: dict[str, FieldSpec], las
 
 
 def save_rows(sync_settings: SyncSettings, module: str, rows: list[Row]) -> int:
-    """Replace the module's mapping rows with the filled ones, in order."""
+    """Replace the module's mapping rows with the filled ones, in order; a changed mapping marks the records it
+    touches for the next run."""
     filled = [r for r in rows if not r.blank]
-    sync_settings.mappings.filter(module=module).delete()
-    FieldMapping.objects.bulk_create(
-        FieldMapping(settings=sync_settings, module=module, position=i, store_field=r.store_field,
-                     zoho_field=r.zoho_field, transform=r.transform)
-        for i, r in enumerate(filled)
-    )
+    before = list(sync_settings.mappings.filter(module=module).order_by("position", "id").values_list(
+        "store_field", "zoho_field", "transform"))
+    with transaction.atomic():
+        sync_settings.mappings.filter(module=module).delete()
+        FieldMapping.objects.bulk_create(
+            FieldMapping(settings=sync_settings, module=module, position=i, store_field=r.store_field,
+                         zoho_field=r.zoho_field, transform=r.transform)
+            for i, r in enumerate(filled)
+        )
+        if mapping_changed(before, [(r.store_field, r.zoho_field, r.transform) for r in filled]):
+            mark_for_resend(sync_settings, [module])
     return len(filled)

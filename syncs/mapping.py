@@ -1,5 +1,5 @@
-"""Field mappings: DecoNetwork's store fields, their defaults per Zoho module, transforms, and turning a
-merged person into a Zoho payload.
+"""Field mappings: DecoNetwork's store fields (and the order fields Deals are filled from), their defaults per
+Zoho module, transforms, and turning a merged person or an order into a Zoho payload.
 
 Validation against Zoho's live field metadata lives in `syncs.validation`.
 """
@@ -8,9 +8,9 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from syncs.models import CONTACTS, LEADS, FieldMapping
+from syncs.models import CONTACTS, DEALS, LEADS, MODULES, FieldMapping
 
-TEXT, NUMBER, INTEGER, BOOLEAN = "text", "number", "integer", "boolean"
+TEXT, NUMBER, INTEGER, BOOLEAN, DATE = "text", "number", "integer", "boolean", "date"
 
 # DecoNetwork's mappable customer fields (plus the email, the match key) and the kind of value each holds.
 STORE_FIELD_KINDS = {
@@ -35,6 +35,30 @@ STORE_FIELD_KINDS = {
     "deleted": BOOLEAN,
 }
 SUMMED_FIELDS = ("order_count", "balance", "total_order_value")
+
+# What an order offers a Deal (syncs.orders.order_data builds these values).
+ORDER_FIELD_KINDS = {
+    "deal_name": TEXT,  # "<store name> #<order number>": display only, never a key
+    "number": TEXT,
+    "order_id": TEXT,
+    "status": TEXT,
+    "stage": TEXT,  # Zoho's Deal stage for the order's status
+    "total": NUMBER,
+    "currency": TEXT,
+    "is_paid": BOOLEAN,
+    "closing_date": DATE,  # paid, else created, else modified
+    "date_created": DATE,
+    "email": TEXT,
+    "customer_name": TEXT,
+    "line_summary": TEXT,
+    "store": TEXT,
+    "store_url": TEXT,
+}
+
+
+def field_kinds(module: str) -> dict[str, str]:
+    """The fields a module's mapping rows may read from: the order's for Deals, the customer's otherwise."""
+    return ORDER_FIELD_KINDS if module == DEALS else STORE_FIELD_KINDS
 
 # Prefilled rows of the mapping window (store field, Zoho field), as DecoNetwork suggests them. Free-text
 # fields are cut to the Zoho field's length, so an over-long name still syncs (pre-validation would refuse it).
@@ -62,6 +86,12 @@ DEFAULT_MAPPINGS = {
         ("zip", "Zip_Code"),
         ("country_name", "Country"),
     ],
+    DEALS: [
+        ("deal_name", "Deal_Name"),
+        ("total", "Amount"),
+        ("stage", "Stage"),
+        ("closing_date", "Closing_Date"),
+    ],
 }
 
 
@@ -74,7 +104,7 @@ class Mapping:
     transform: str = ""
 
 
-TRUNCATED_BY_DEFAULT = {"firstname", "lastname", "company", "address", "city", "zip"}
+TRUNCATED_BY_DEFAULT = {"firstname", "lastname", "company", "address", "city", "zip", "deal_name"}
 
 
 def default_mappings(module: str) -> list[Mapping]:
@@ -84,7 +114,7 @@ def default_mappings(module: str) -> list[Mapping]:
     ]
 
 
-def create_default_mappings(sync_settings, modules=(CONTACTS, LEADS)) -> None:
+def create_default_mappings(sync_settings, modules=MODULES) -> None:
     """Prefill the mapping rows of modules that have none yet (idempotent)."""
     for module in modules:
         if sync_settings.mappings.filter(module=module).exists():
@@ -97,7 +127,7 @@ def create_default_mappings(sync_settings, modules=(CONTACTS, LEADS)) -> None:
 
 
 def mappings_by_module(sync_settings) -> dict[str, list[Mapping]]:
-    rows = {CONTACTS: [], LEADS: []}
+    rows = {module: [] for module in MODULES}
     for row in sync_settings.mappings.order_by("position", "id"):
         rows.setdefault(row.module, []).append(Mapping(row.store_field, row.zoho_field, row.transform))
     return rows
@@ -157,15 +187,26 @@ def to_number(value):
     return number if number.is_finite() else 0
 
 
+def map_fields(values: dict, mappings: list[Mapping], lengths: dict[str, int] | None = None) -> dict:
+    """Each mapping row's store value, adjusted, under its Zoho field."""
+    lengths = lengths or {}
+    return {
+        mapping.zoho_field: json_value(apply_transform(values.get(mapping.store_field), mapping.transform,
+                                                       lengths.get(mapping.zoho_field)))
+        for mapping in mappings
+    }
+
+
 def build_payload(person: dict, mappings: list[Mapping], lengths: dict[str, int] | None = None,
                   last_name_fallback: str = "") -> dict:
     """The Zoho record for a merged person. `Email` is always the normalised email (the match key)."""
-    lengths = lengths or {}
-    payload = {}
-    for mapping in mappings:
-        value = apply_transform(person.get(mapping.store_field), mapping.transform, lengths.get(mapping.zoho_field))
-        payload[mapping.zoho_field] = json_value(value)
+    payload = map_fields(person, mappings, lengths)
     payload["Email"] = person["email"]
     if not payload.get("Last_Name") and last_name_fallback:
         payload["Last_Name"] = last_name_fallback
     return payload
+
+
+def mapping_fingerprint(mappings: list[Mapping]) -> str:
+    """The mapping rows as text, part of every record's change hash: a changed mapping resends its records."""
+    return "|".join(f"{m.store_field}>{m.zoho_field}:{m.transform}" for m in mappings)

@@ -9,6 +9,7 @@ CONTACTS = "Contacts"
 LEADS = "Leads"
 DEALS = "Deals"
 PERSON_MODULES = (CONTACTS, LEADS)
+MODULES = (CONTACTS, LEADS, DEALS)
 
 
 class SyncSettings(models.Model):
@@ -51,14 +52,20 @@ class SyncSettings(models.Model):
         max_length=80, blank=True, default="Unknown",
         help_text="Sent as Last_Name when a customer has none (Zoho requires it). Empty: such records fail.",
     )
-    deal_unique_field = models.CharField(
-        max_length=100, default="Deal_Name",
-        help_text="Zoho Deals field holding the order key (store + order number), used to find the deal again.",
+    sync_deals = models.BooleanField("Sync Deals (orders)", default=True, help_text="Every store order as a Deal.")
+    deal_key_field = models.CharField(
+        max_length=100, blank=True,
+        help_text="A unique Zoho Deals field that also receives the order key (store id and order id); empty: "
+        "the key is kept only in this app's record map (Deals are updated by their Zoho id).",
     )
     interval_minutes = models.PositiveIntegerField(default=30)
     enabled = models.BooleanField(default=False, help_text="Set when the settings are saved; runs are scheduled.")
     next_sync_at = models.DateTimeField(null=True, blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
+    store_changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a store last said it changed (a webhook); a run that started "
+        "before leaves the connection due again.",
+    )
     deleted_checked_at = models.JSONField(
         default=dict, blank=True, help_text="Per module: when Zoho's deleted records were last read."
     )
@@ -77,7 +84,8 @@ class SyncSettings(models.Model):
 
     @property
     def modules(self) -> list[str]:
-        return [m for m, on in ((CONTACTS, self.sync_contacts), (LEADS, self.sync_leads)) if on]
+        return [m for m, on in ((CONTACTS, self.sync_contacts), (LEADS, self.sync_leads),
+                                (DEALS, self.sync_deals)) if on]
 
 
 class FieldMapping(models.Model):
@@ -94,7 +102,7 @@ class FieldMapping(models.Model):
         TEXT = "text", "As text"
 
     settings = models.ForeignKey(SyncSettings, on_delete=models.CASCADE, related_name="mappings")
-    module = models.CharField(max_length=20, choices=[(m, m) for m in PERSON_MODULES])
+    module = models.CharField(max_length=20, choices=[(m, m) for m in MODULES])
     position = models.PositiveIntegerField(default=0)
     store_field = models.CharField(max_length=50)
     zoho_field = models.CharField(max_length=100)
@@ -108,11 +116,15 @@ class FieldMapping(models.Model):
 
 
 class StoreCheckpoint(models.Model):
-    """How far a store's customers have been read for a connection (a Singer bookmark per partition)."""
+    """How far a store's customers and orders have been read for a connection (Singer bookmarks per
+    partition), and whether the store could be read at all last time."""
 
     settings = models.ForeignKey(SyncSettings, on_delete=models.CASCADE, related_name="checkpoints")
     store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
     cursor = models.DateTimeField(null=True, blank=True)
+    order_cursor = models.DateTimeField(null=True, blank=True, help_text="Orders changed from then on are read next.")
+    read_error = models.TextField(blank=True, help_text="Why the store could not be read in the last run.")
+    read_error_at = models.DateTimeField(null=True, blank=True)
     deleted_checked_at = models.DateTimeField(
         null=True, blank=True,
         help_text="When the store's deletions were last looked for (a Zoho org's are read from then on).",
@@ -162,6 +174,29 @@ class CustomerSnapshot(models.Model):
         return self.email
 
 
+class OrderSnapshot(models.Model):
+    """A store's latest view of one order, as read for a connection; `dirty` until its Deal is written.
+
+    `key` ("<store id>-<order id>") is the Deal's key in the record map: stable across store renames and
+    distinct for two stores of one name."""
+
+    settings = models.ForeignKey(SyncSettings, on_delete=models.CASCADE, related_name="order_snapshots")
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    email = models.CharField(max_length=254, blank=True, help_text="The buyer's, normalised: links the Contact.")
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    dirty = models.BooleanField(default=True)
+    staged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["settings", "key"], name="syncs_order_snapshot_unique")]
+        indexes = [models.Index(fields=["settings", "dirty", "key"], name="syncs_order_snapshot_dirty")]
+
+    def __str__(self):
+        return self.key
+
+
 class SyncedRecord(models.Model):
     """What Zoho holds for one person (by normalised email) or one order (by order key) in one module."""
 
@@ -176,7 +211,9 @@ class SyncedRecord(models.Model):
 
     settings = models.ForeignKey(SyncSettings, on_delete=models.CASCADE, related_name="records")
     module = models.CharField(max_length=20)
-    key = models.CharField(max_length=254, help_text="Normalised email, or the order key for Deals.")
+    key = models.CharField(
+        max_length=254, help_text="Normalised email, or the order key for Deals (store id-order id).",
+    )
     zoho_id = models.CharField(max_length=40, blank=True)
     payload_hash = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)

@@ -1,16 +1,25 @@
-"""The read phase: stream each included store's changed customers into snapshots, in bulk.
+"""The read phase: stream each included store's changed customers (and orders) into snapshots, in bulk.
 
 Memory holds one buffer of customers at a time. A store's checkpoint moves only when its stream has been
 read to the end (or, for sorted sources, after each staged buffer), and never past the run's start (the
 signpost), so a customer changed while the run reads is read again next time.
+
+A store that cannot be read (bad keys, down, refused by the SSRF guard: any `SourceError`) is reported with
+its reason in the run's report and on its checkpoint (the dashboard shows it); its checkpoints stay where
+they were, and the other stores are read as usual. Once a store was read, its webhook deliveries received
+before the run started are marked processed: what they announced is in the snapshots.
 """
 
 from django.utils import timezone
 
+from integrations.stores.models import mark_deliveries_read
 from integrations.stores.sources import get_source
+from integrations.stores.sources.errors import SourceError
 from syncs.deletions import detect_deletions
 from syncs.merge import normalise_email, snapshot_data
 from syncs.models import CustomerSnapshot, RecordError, StoreCheckpoint
+from syncs.orders import read_orders
+from syncs.run_context import RunContext
 from syncs.selection import included_stores
 from syncs.validation import EMAIL_RE
 
@@ -19,13 +28,36 @@ INVALID_EMAIL = "INVALID_EMAIL"
 INVALID_RECORD = "INVALID_RECORD"
 
 
-def read_stores(ctx) -> None:
-    for store in included_stores(ctx.settings):
-        checkpoint, _ = StoreCheckpoint.objects.get_or_create(settings=ctx.settings, store=store)
-        since = None if ctx.full else checkpoint.cursor
-        source = get_source(store)
-        read_store(ctx, store, source, checkpoint, since)
-        detect_deletions(ctx, store, source, checkpoint)
+def read_stores(ctx: RunContext) -> None:
+    for store in included_stores(ctx.sync_settings):
+        checkpoint, _ = StoreCheckpoint.objects.get_or_create(settings=ctx.sync_settings, store=store)
+        try:
+            source = get_source(store)
+            since = None if ctx.full else checkpoint.cursor
+            read_store(ctx, store, source, checkpoint, since)
+            if ctx.sync_settings.sync_deals and source.has_orders:
+                read_orders(ctx, store, source, checkpoint, report_rejected)
+            detect_deletions(ctx, store, source, checkpoint)
+        except SourceError as exc:
+            report_unreadable(ctx, store, checkpoint, exc)
+            continue
+        ctx.stores_read += 1
+        if not ctx.dry_run:
+            mark_read(ctx, store, checkpoint)
+
+
+def report_unreadable(ctx: RunContext, store, checkpoint, exc: SourceError) -> None:
+    ctx.run.report.setdefault("unreadable_stores", []).append({"store": store.name, "message": exc.message})
+    ctx.beat()
+    if not ctx.dry_run:
+        StoreCheckpoint.objects.filter(pk=checkpoint.pk).update(read_error=exc.message[:2000],
+                                                                read_error_at=timezone.now())
+
+
+def mark_read(ctx: RunContext, store, checkpoint) -> None:
+    if checkpoint.read_error:
+        StoreCheckpoint.objects.filter(pk=checkpoint.pk).update(read_error="", read_error_at=None)
+    mark_deliveries_read(store, ctx.signpost)
 
 
 def read_store(ctx, store, source, checkpoint, since) -> None:
@@ -79,7 +111,7 @@ def stage(ctx, store, customers) -> None:
     CustomerSnapshot.objects.bulk_create(
         [
             CustomerSnapshot(
-                settings=ctx.settings, store=store, email=email, source_id=str(customer.source_id),
+                settings=ctx.sync_settings, store=store, email=email, source_id=str(customer.source_id),
                 data=snapshot_data(customer), updated_at=customer.updated_at, dirty=True, staged_at=now,
                 deleted=False,  # read again: present in the store (again)
             )
@@ -101,11 +133,11 @@ def report_rejected(ctx, store, rejected) -> None:
         return
     keys = {f"{store.name} record {r.source_id or '?'}"[:254]: r for r in rejected}
     already = set(RecordError.objects.filter(
-        settings=ctx.settings, key__in=list(keys), code=INVALID_RECORD,
+        settings=ctx.sync_settings, key__in=list(keys), code=INVALID_RECORD,
         status__in=(RecordError.Status.OPEN, RecordError.Status.IGNORED),
     ).values_list("key", flat=True))
     RecordError.objects.bulk_create(
-        RecordError(settings=ctx.settings, run=ctx.run, module="", key=key, code=INVALID_RECORD,
+        RecordError(settings=ctx.sync_settings, run=ctx.run, module="", key=key, code=INVALID_RECORD,
                     message=r.message, payload={"store": store.name, "source_id": r.source_id})
         for key, r in keys.items() if key not in already
     )
@@ -119,11 +151,11 @@ def report_invalid_emails(ctx, store, invalid: dict) -> None:
     if ctx.dry_run:
         return
     already = set(RecordError.objects.filter(
-        settings=ctx.settings, key__in=list(invalid), code=INVALID_EMAIL, message=message,
+        settings=ctx.sync_settings, key__in=list(invalid), code=INVALID_EMAIL, message=message,
         status__in=(RecordError.Status.OPEN, RecordError.Status.IGNORED),
     ).values_list("key", flat=True))
     RecordError.objects.bulk_create(
-        RecordError(settings=ctx.settings, run=ctx.run, module="", key=key[:254], code=INVALID_EMAIL,
+        RecordError(settings=ctx.sync_settings, run=ctx.run, module="", key=key[:254], code=INVALID_EMAIL,
                     field="Email", message=message, payload=snapshot_data(customer))
         for key, customer in invalid.items() if key not in already
     )

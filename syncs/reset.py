@@ -1,4 +1,4 @@
-"""Reset Synchronisation: forget what was sent and resend every customer of the elected types.
+"""Reset Synchronisation: forget what was sent and resend every customer (and order) of the elected types.
 
 Duplicate checking by email means a reset updates the people Zoho already has instead of duplicating them.
 The reset is a `SyncRun` (trigger "reset") whose phase is persisted: clear → read → send. If the worker dies,
@@ -8,7 +8,7 @@ the run keeps its phase, the unsent emails stay dirty, and the tick hands it to 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 
-from syncs.models import CustomerSnapshot, RecordError, StoreCheckpoint, SyncedRecord, SyncRun
+from syncs.models import CustomerSnapshot, OrderSnapshot, RecordError, StoreCheckpoint, SyncedRecord, SyncRun
 
 Status = SyncedRecord.Status
 
@@ -47,4 +47,5 @@ def clear_sync_state(sync_settings) -> None:
         )
         StoreCheckpoint.objects.filter(settings=sync_settings).delete()
         CustomerSnapshot.objects.filter(settings=sync_settings).delete()
+        OrderSnapshot.objects.filter(settings=sync_settings).delete()
         RecordError.objects.filter(settings=sync_settings).delete()

@@ -7,7 +7,7 @@ from django_q.tasks import async_task
 from integrations.zoho.crm import ZohoCRM
 from syncs.engine import Hooks, run_sync
 from syncs.mapping import create_default_mappings, mappings_by_module
-from syncs.models import CustomerSnapshot, RecordError, SyncedRecord, SyncRun, SyncSettings
+from syncs.models import DEALS, CustomerSnapshot, OrderSnapshot, RecordError, SyncedRecord, SyncRun, SyncSettings
 from syncs.reset import start_reset  # noqa: F401  (part of this API)
 from syncs.validation import Problem, field_specs, validate_mappings
 
@@ -32,7 +32,7 @@ def start_sync(sync_settings: SyncSettings, trigger: str = SyncRun.Trigger.MANUA
     the same run (and hands it to the queue again). A run that finds another one in progress ends "skipped"."""
     run = queued_sync(sync_settings) or SyncRun.objects.create(settings=sync_settings, trigger=trigger)
     # Outside any transaction: in tests (sync mode) the task runs inline and must see the committed run.
-    async_task("syncs.tasks.sync_connection", sync_settings.pk, run.trigger, run.pk)
+    async_task("syncs.tasks.run_sync_settings", sync_settings.pk, run.trigger, run.pk)
     return SyncRun.objects.get(pk=run.pk)
 
 
@@ -77,17 +77,21 @@ def check_mappings(sync_settings: SyncSettings) -> dict[str, list[Problem]]:
 
 
 def retry_errors(errors) -> int:
-    """Inbox "Retry": send these records again on the next run (which is started now)."""
+    """Inbox "Retry": send these records again on the next run (which is started now). A Deal is resent from
+    its order, a Contact or Lead from its customer; the entry is resolved when Zoho accepts the record."""
     errors = list(errors.exclude(status=RecordError.Status.RESOLVED).select_related("settings"))
     by_settings = {}
     for error in errors:
         by_settings.setdefault(error.settings, set()).add((error.module, error.key))
     with transaction.atomic():
         for sync_settings, keys in by_settings.items():
-            emails = {key for _, key in keys}
-            SyncedRecord.objects.filter(settings=sync_settings, key__in=emails).update(payload_hash="")
-            CustomerSnapshot.objects.filter(settings=sync_settings, email__in=emails).update(
-                dirty=True, staged_at=timezone.now())
+            now = timezone.now()
+            emails = {key for module, key in keys if module != DEALS}
+            orders = {key for module, key in keys if module == DEALS}
+            SyncedRecord.objects.filter(settings=sync_settings, key__in=emails | orders).update(payload_hash="")
+            CustomerSnapshot.objects.filter(settings=sync_settings, email__in=emails).update(dirty=True,
+                                                                                           staged_at=now)
+            OrderSnapshot.objects.filter(settings=sync_settings, key__in=orders).update(dirty=True, staged_at=now)
         RecordError.objects.filter(pk__in=[e.pk for e in errors]).update(
             status=RecordError.Status.RETRYING, updated_at=timezone.now())
     for sync_settings in by_settings:

@@ -1,5 +1,9 @@
 """django-q2 task functions. Arguments are primitives (ids), never secrets; every task is idempotent,
-because the ORM broker delivers at least once."""
+because the ORM broker delivers at least once.
+
+Renamed tasks keep their old dotted path as an alias while tasks queued under it may still wait in a queue:
+`sync_connection` is `run_sync_settings`; `process_webhook_events` now only triggers a run of the store's
+connections (webhooks are triggers, the run reads the store)."""
 
 import logging
 from datetime import timedelta
@@ -8,9 +12,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from integrations.stores.models import WebhookEvent
+from integrations.stores.models import Store
 from integrations.zoho.models import ZohoConnection
-from syncs import claims
+from syncs import claims, triggers
 from syncs.engine import run_sync
 from syncs.models import SyncRun, SyncSettings
 
@@ -32,8 +36,8 @@ def due_settings(now=None):
 
 
 def tick() -> dict:
-    """Every minute: resume interrupted resets, close runs whose worker died, enqueue due connections and
-    stores with webhook events waiting."""
+    """Every minute: resume interrupted resets, close runs whose worker died, enqueue due connections, and
+    trigger again the stores whose webhook deliveries no run has read."""
     now = timezone.now()
     stale = now - claims.stale_after()
     abandoned = SyncRun.objects.filter(status=SyncRun.Status.RUNNING, heartbeat_at__lt=stale)
@@ -59,14 +63,11 @@ def tick() -> dict:
         if SyncSettings.objects.filter(pk=sync_settings.pk, next_sync_at=sync_settings.next_sync_at).update(
             next_sync_at=next_at
         ):
-            async_task("syncs.tasks.sync_connection", sync_settings.pk, SyncRun.Trigger.SCHEDULE)
+            async_task("syncs.tasks.run_sync_settings", sync_settings.pk, SyncRun.Trigger.SCHEDULE)
             enqueued.append(sync_settings.pk)
-    stores = sorted(set(
-        WebhookEvent.objects.filter(status=WebhookEvent.Status.PENDING, received_at__lt=now - QUEUED_GRACE)
-        .values_list("store_id", flat=True)
-    ))
-    for store_id in stores:
-        async_task("syncs.tasks.process_webhook_events", store_id)
+    stores = triggers.stores_waiting(now, QUEUED_GRACE)
+    for store in Store.objects.filter(pk__in=stores):
+        triggers.store_changed(store)
     return {"resumed_resets": resumed, "enqueued": enqueued, "webhook_stores": stores}
 
 
@@ -80,9 +81,11 @@ def close_unstarted_syncs(queued_before, now) -> int:
     )
 
 
-def sync_connection(settings_id: int, trigger: str = SyncRun.Trigger.MANUAL, run_id: int | None = None) -> dict:
-    """Run a connection's sync: the queued run `run_id` ("Sync now"), or a new one (the schedule)."""
-    sync_settings = SyncSettings.objects.select_related("connection").filter(pk=settings_id).first()
+def run_sync_settings(sync_settings_id: int, trigger: str = SyncRun.Trigger.MANUAL,
+                      run_id: int | None = None) -> dict:
+    """Run one sync of these sync settings: the queued run `run_id` ("Sync now", a webhook), or a new one (the
+    schedule)."""
+    sync_settings = SyncSettings.objects.select_related("connection").filter(pk=sync_settings_id).first()
     if sync_settings is None:
         return {"skipped": "no such settings"}
     if run_id is None:
@@ -110,10 +113,15 @@ def run_reset(run_id: int) -> dict:
     return summary(run_sync(run.settings, SyncRun.Trigger.RESET, run=run))
 
 
-def process_webhook_events(store_id: int) -> dict:
-    from syncs.webhooks import process_store_events
+sync_connection = run_sync_settings  # the old path, for tasks queued before the rename
 
-    return process_store_events(store_id)
+
+def process_webhook_events(store_id: int) -> dict:
+    """Old task path (tasks queued before webhooks became triggers): run the store's connections soon."""
+    store = Store.objects.filter(pk=store_id).first()
+    if store is None:
+        return {"skipped": "no such store"}
+    return {"queued_runs": triggers.store_changed(store)}
 
 
 def summary(run: SyncRun | None) -> dict:

@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from syncs.mapping import BOOLEAN, INTEGER, NUMBER, STORE_FIELD_KINDS, TEXT, Mapping
+from syncs.mapping import BOOLEAN, DATE, INTEGER, NUMBER, TEXT, Mapping, field_kinds
+from syncs.models import PERSON_MODULES
 
 TEXT_TYPES = {"text", "textarea", "email", "phone", "website", "picklist", "autonumber"}
 INTEGER_TYPES = {"integer", "bigint"}
@@ -19,8 +20,11 @@ ACCEPTS = {
     **{t: {TEXT, NUMBER, INTEGER, BOOLEAN} for t in TEXT_TYPES},
     **{t: {NUMBER, INTEGER} for t in NUMBER_TYPES},
     "boolean": {BOOLEAN},
+    "date": {DATE},
+    "datetime": {DATE},
 }
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -71,8 +75,9 @@ def validate_mappings(module: str, mappings: list[Mapping], specs: dict[str, Fie
     """What is wrong with a module's mapping rows, for the mapping window; empty when it is fine."""
     problems = []
     seen = set()
+    kinds = field_kinds(module)
     for row in mappings:
-        kind = STORE_FIELD_KINDS.get(row.store_field)
+        kind = kinds.get(row.store_field)
         spec = specs.get(row.zoho_field)
         if kind is None:
             problems.append(Problem("UNKNOWN_STORE_FIELD", row.zoho_field, f"{row.store_field} is not a store field."))
@@ -93,7 +98,7 @@ def validate_mappings(module: str, mappings: list[Mapping], specs: dict[str, Fie
             problems.append(Problem(
                 "TYPE_MISMATCH", row.zoho_field, f"{row.store_field} ({kind}) does not fit {row.zoho_field} "
                 f"({spec.data_type})."))
-        if row.zoho_field == "Email" and row.store_field != "email":
+        if row.zoho_field == "Email" and row.store_field != "email" and module in PERSON_MODULES:
             problems.append(Problem("EMAIL_IS_THE_KEY", "Email", "Email is the match key: map it from email."))
     for spec in specs.values():
         if spec.mandatory and spec.api_name not in seen and not (spec.api_name == "Last_Name" and last_name_fallback):
@@ -133,6 +138,8 @@ def validate_record(payload: dict, specs: dict[str, FieldSpec]) -> Problem | Non
 
 
 def check_value(spec: FieldSpec, value) -> str | None:
+    if spec.data_type in ("lookup", "ownerlookup", "lineitem"):
+        return None  # set by the engine ({"id": …}, Sales Orders' lines), never from a mapping row
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     if spec.data_type in INTEGER_TYPES:
         return None if is_number and float(value).is_integer() else f"expected a whole number, got {value!r}"
@@ -140,6 +147,8 @@ def check_value(spec: FieldSpec, value) -> str | None:
         return None if is_number else f"expected a number, got {value!r}"
     if spec.data_type == "boolean":
         return None if isinstance(value, bool) else f"expected true or false, got {value!r}"
+    if spec.data_type in ("date", "datetime"):
+        return None if DATE_RE.match(str(value)) else f"expected a date, got {value!r}"
     text = str(value)
     if spec.length and len(text) > spec.length:
         return f"longer than {spec.length} characters"

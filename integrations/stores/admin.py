@@ -27,7 +27,7 @@ class StoreAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
-    list_display = ["received_at", "store", "topic", "resource_id", "modified_at", "status", "attempts"]
+    list_display = ["received_at", "store", "topic", "resource_id", "modified_at", "status", "triggered_at"]
     list_filter = ["status", "topic", "store"]
     search_fields = ["resource_id", "delivery_id"]
     readonly_fields = [f.name for f in WebhookEvent._meta.fields]

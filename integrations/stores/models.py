@@ -1,11 +1,9 @@
 import json
 import secrets
 import uuid
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -123,8 +121,9 @@ class WebhookEvent(models.Model):
     """A raw WooCommerce webhook delivery, stored once per (store, resource, id, modification time).
 
     WooCommerce's delivery id changes per attempt and its payload is the resource's current state, so
-    the resource's own modification time is the idempotency key. The sync engine claims pending events
-    with `claim_pending_events()` and marks each processed, ignored or failed.
+    the resource's own modification time is the idempotency key. A delivery is a trigger: it stays pending
+    until a run has read its store (`mark_deliveries_read`), or is ignored when no connection reads the store
+    (`ignore_deliveries`). No attempt counter: nothing expires while Zoho or the store is unavailable.
     """
 
     class Status(models.TextChoices):
@@ -133,10 +132,6 @@ class WebhookEvent(models.Model):
         PROCESSED = "processed", "Processed"
         IGNORED = "ignored", "Ignored"
         FAILED = "failed", "Failed"
-
-    MAX_ATTEMPTS = 5
-    #: A claim older than this is considered abandoned (its worker died) and may be taken again.
-    STALE_CLAIM = timedelta(minutes=15)
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="webhook_events")
     topic = models.CharField(max_length=64)
@@ -147,10 +142,10 @@ class WebhookEvent(models.Model):
     delivery_id = models.CharField(max_length=128, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    triggered_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the store's change was announced to the sync (store_changed).")
     processed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -167,49 +162,29 @@ class WebhookEvent(models.Model):
     def json(self):
         return json.loads(self.body)
 
-    # Outcome, recorded by the worker that claimed the event.
 
-    def mark_processed(self) -> None:
-        self._finish(self.Status.PROCESSED, "")
-
-    def mark_ignored(self, reason: str = "") -> None:
-        self._finish(self.Status.IGNORED, reason)
-
-    def mark_failed(self, error: str, retry: bool = True) -> None:
-        """Back to pending for another attempt while attempts remain (and retry is True), else failed."""
-        status = self.Status.PENDING if retry and self.attempts < self.MAX_ATTEMPTS else self.Status.FAILED
-        self._finish(status, error[:2000])
-
-    def _finish(self, status, error) -> None:
-        self.status, self.error = status, error
-        self.processed_at = timezone.now() if status != self.Status.PENDING else None
-        self.claimed_at = None
-        WebhookEvent.objects.filter(pk=self.pk).update(
-            status=self.status, error=self.error, processed_at=self.processed_at, claimed_at=None
-        )
+def mark_deliveries_read(store, received_before) -> int:
+    """The store's pending deliveries received before a run began reading the store: what they announced has
+    been read (the run read every change up to that moment)."""
+    return WebhookEvent.objects.filter(store=store, status=WebhookEvent.Status.PENDING,
+                                       received_at__lte=received_before).update(
+        status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now(), error="")
 
 
-def claim_pending_events(store, limit: int = 50, now=None) -> list[WebhookEvent]:
-    """Claims up to `limit` pending events of `store` for this worker, oldest first.
+def note_deliveries_triggered(store, now) -> int:
+    return WebhookEvent.objects.filter(store=store, status=WebhookEvent.Status.PENDING,
+                                       triggered_at__isnull=True).update(triggered_at=now)
 
-    Each event is taken with a conditional UPDATE (… WHERE status = pending), so when two workers race
-    for the same event exactly one UPDATE matches a row: an event is never processed twice. Claims older
-    than `WebhookEvent.STALE_CLAIM` (a worker that died) are claimable again.
-    """
-    now = now or timezone.now()
-    claimable = Q(status=WebhookEvent.Status.PENDING) | Q(
-        status=WebhookEvent.Status.PROCESSING, claimed_at__lt=now - WebhookEvent.STALE_CLAIM
-    )
-    candidates = list(
-        WebhookEvent.objects.filter(claimable, store=store).order_by("received_at", "id").values_list(
-            "id", "status", "claimed_at"
-        )[:limit]
-    )
-    claimed = []
-    for event_id, status, claimed_at in candidates:
-        won = WebhookEvent.objects.filter(pk=event_id, status=status, claimed_at=claimed_at).update(
-            status=WebhookEvent.Status.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
-        )
-        if won:
-            claimed.append(event_id)
-    return list(WebhookEvent.objects.filter(pk__in=claimed).order_by("received_at", "id"))
+
+def deliveries_never_triggered(received_before) -> list[int]:
+    """Ids of the stores with pending deliveries whose change was never announced (the process died between
+    storing a delivery and sending `store_changed`)."""
+    return sorted(set(WebhookEvent.objects.filter(
+        status=WebhookEvent.Status.PENDING, triggered_at__isnull=True, received_at__lt=received_before,
+    ).values_list("store_id", flat=True)))
+
+
+def ignore_deliveries(store, reason: str) -> int:
+    """The store's pending deliveries that nothing will read (no connection syncs the store), saying why."""
+    return WebhookEvent.objects.filter(store=store, status=WebhookEvent.Status.PENDING).update(
+        status=WebhookEvent.Status.IGNORED, processed_at=timezone.now(), error=reason[:2000])

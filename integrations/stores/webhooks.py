@@ -1,4 +1,7 @@
-"""The WooCommerce webhook receiver: verify, store durably once, answer 200 fast, process in the worker.
+"""The WooCommerce webhook receiver: verify, store durably once, answer 200 fast, then say the store changed.
+
+A delivery is a trigger, not data to process: once it is stored, `signals.store_changed` is sent (after the
+commit) and whoever listens (the sync app) reads the store's changes on its own path.
 
 Order of checks (docs/store-apis.md §2.6, reliability-security.md C11–C15): size → store → the unsigned
 creation ping → signature over the raw bytes (constant-time) → content type → topic → JSON. Nothing is
@@ -19,9 +22,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from django_q.tasks import async_task
 
 from integrations.stores.models import Store, WebhookEvent
+from integrations.stores.signals import store_changed
 from integrations.stores.sources.base import parse_datetime_utc
 
 log = logging.getLogger(__name__)
@@ -30,7 +33,6 @@ MAX_BODY_BYTES = 1024 * 1024  # 1 MiB: an order with hundreds of lines is far be
 ACCEPTED_TOPICS = frozenset({"order.created", "order.updated", "customer.created", "customer.updated"})
 DECIMAL = re.compile(r"\A[0-9]{1,18}\Z")
 PING_BODY = re.compile(rb"\Awebhook_id=\d+\Z")
-PROCESS_TASK = "syncs.tasks.process_webhook_events"
 RESOURCE_ID_MAX = 64  # WebhookEvent.resource_id
 
 
@@ -110,7 +112,7 @@ def woocommerce_webhook(request, public_id):
         delivery_id=request.headers.get("X-WC-Webhook-Delivery-ID", "")[:128],
     )
     if created:
-        transaction.on_commit(lambda: async_task(PROCESS_TASK, store.pk))
+        transaction.on_commit(lambda: store_changed.send(sender=Store, store=store))
         return _answer(200, "Stored.")
     return _answer(200, "Already received.")
 

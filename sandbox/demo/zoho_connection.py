@@ -1,5 +1,5 @@
 """Demo step for syncs: with `--connect`, a ready sandbox Zoho connection "demo" with DecoNetwork's defaults
-(all affiliate stores, Contacts and Leads, default mappings), so `manage.py sync_now` works without a browser.
+(all affiliate stores, Contacts, Leads and Deals, default mappings), so `manage.py sync_now` works without a browser.
 
 The connection is made through the self-client paste flow, like a person would: the sandbox's console issues
 a self-client grant token (a sandbox-only shortcut: this step may call the sandbox's service directly), and
@@ -52,7 +52,8 @@ def setup(stdout, connect=False, **options):
         )
         return
     stdout.write(f"Syncs: connected the sandbox org “{sandbox.org.name}” as “{CONNECTION}” (all affiliate "
-                 f"stores, Contacts and Leads, default mappings); run `manage.py sync_now --connection {CONNECTION}`.")
+                 f"stores, Contacts, Leads and Deals, default mappings); run `manage.py sync_now --connection "
+                 f"{CONNECTION}`.")
 
 
 def demo_connection(sandbox_client) -> ZohoConnection:

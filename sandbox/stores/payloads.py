@@ -317,6 +317,7 @@ def magento_order(order: SandboxOrder) -> dict:
             "lastname": billing.get("last_name", ""), "street": [billing.get("address_1", "")],
             "city": billing.get("city", ""), "postcode": billing.get("postcode", ""),
             "country_id": billing.get("country", ""), "telephone": billing.get("phone", ""),
+            "company": billing.get("company", ""),
         },
         "payment": {"method": "checkmo", "amount_ordered": float(total)},
     }

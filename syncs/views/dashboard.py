@@ -11,7 +11,7 @@ from integrations.encryption import mask
 from integrations.stores.models import Store
 from integrations.zoho import limits
 from integrations.zoho.models import ZohoConnection, connections_for
-from syncs.models import RecordError, SyncedRecord, SyncRun, SyncSettings
+from syncs.models import RecordError, StoreCheckpoint, SyncedRecord, SyncRun, SyncSettings
 from syncs.reset import active_reset
 from syncs.selection import included_stores
 from syncs.views import access
@@ -70,7 +70,7 @@ def health(connection: ZohoConnection, last: SyncRun | None, credits_used: int) 
 
 def record_counts(sync_settings: SyncSettings) -> dict:
     rows = SyncedRecord.objects.filter(settings=sync_settings).values("module", "status").annotate(n=Count("id"))
-    counts = {"Contacts": 0, "Leads": 0, "failed": 0}
+    counts = {"Contacts": 0, "Leads": 0, "Deals": 0, "failed": 0}
     for row in rows:
         if row["status"] == SyncedRecord.Status.SYNCED and row["module"] in counts:
             counts[row["module"]] += row["n"]
@@ -79,12 +79,15 @@ def record_counts(sync_settings: SyncSettings) -> dict:
     return counts
 
 
-def store_rows(user, stores) -> list[dict]:
-    """Stores with what the page may show: check status, and for WooCommerce the webhook URL and masked secret."""
+def store_rows(user, stores, sync_settings: SyncSettings | None = None) -> list[dict]:
+    """Stores with what the page may show: check status, why the last run could not read it (if so), and for
+    WooCommerce the webhook URL and masked secret."""
     visible = Store.visible_to(user)
+    read_errors = dict(StoreCheckpoint.objects.filter(settings=sync_settings).exclude(read_error="").values_list(
+        "store_id", "read_error")) if sync_settings else {}
     return [
         {"store": store, "webhook_url": store.webhook_url if store.kind == Store.Kind.WOOCOMMERCE else "",
-         "masked_secret": mask(store.webhook_secret)}
+         "masked_secret": mask(store.webhook_secret), "read_error": read_errors.get(store.pk, "")}
         for store in stores.filter(pk__in=visible.values("pk"))
     ]
 
@@ -103,7 +106,7 @@ def card(user, connection: ZohoConnection) -> Card:
     result.counts = record_counts(sync_settings)
     result.open_errors = list(errors[:INBOX_PREVIEW])
     result.open_error_count = errors.count()
-    result.stores = store_rows(user, included_stores(sync_settings))
+    result.stores = store_rows(user, included_stores(sync_settings), sync_settings)
     # Follow a run queued for the worker ("Sync now", "Save" create it at once) or still running.
     result.watch = any(run.is_active for run in runs)
     return result

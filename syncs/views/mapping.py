@@ -12,9 +12,9 @@ from integrations import audit
 from integrations.zoho.crm import ZohoCRM
 from integrations.zoho.errors import ZohoError
 from syncs import services
-from syncs.forms import STORE_FIELDS, TRANSFORMS, Row, rows_from_db, rows_from_post, save_rows, validate_rows
-from syncs.mapping import STORE_FIELD_KINDS
-from syncs.models import PERSON_MODULES
+from syncs.forms import TRANSFORMS, Row, rows_from_db, rows_from_post, save_rows, validate_rows
+from syncs.mapping import field_kinds
+from syncs.models import DEALS, MODULES
 from syncs.validation import field_specs
 from syncs.views import access
 
@@ -59,7 +59,7 @@ def row_hints(rows: list[Row], specs) -> None:
 
 
 def mapping(request, pk, module):
-    if module not in PERSON_MODULES:
+    if module not in MODULES:
         raise Http404("Unknown module")
     connection = access.connection_or_404(request.user, pk)
     access.require_configure(request.user)
@@ -90,9 +90,10 @@ def mapping(request, pk, module):
                 return redirect(access.wizard_url(connection, "record-mapping"))
     row_hints(rows, specs)
     return render(request, "syncs/mapping.html", {
-        "connection": connection, "sync_settings": sync_settings, "module": module, "modules": PERSON_MODULES,
+        "connection": connection, "sync_settings": sync_settings, "module": module, "modules": MODULES,
+        "data_label": "Order Data" if module == DEALS else "Customer Data",
         "rows": rows, "blank_row": Row(), "general_errors": general,
         "has_row_errors": any(row.errors for row in rows), "fields_error": fields_error,
         "options": field_options(metadata, rows), "transforms": TRANSFORMS,
-        "store_fields": [(name, STORE_FIELD_KINDS[name]) for name in STORE_FIELDS],
+        "store_fields": list(field_kinds(module).items()),
     }, status=status)

@@ -9,6 +9,7 @@ from syncs.models import SyncRun, SyncSettings
 from syncs.views import access
 
 REPORT_LABELS = {
+    "unreadable_stores": "Stores that could not be read",
     "creates": "Will be created" , "updates": "Will be updated", "invalid": "Rejected",
     "conversions": "Leads converted to Contacts", "deletes": "Deleted in Zoho",
     "deleted_in_zoho": "Found deleted in Zoho", "deleted_in_store": "Found deleted in the store",

@@ -139,7 +139,7 @@ def record_mapping(request, pk):
     audit.record(audit.Action.SETTINGS, f"Record mapping: {', '.join(sync_settings.modules) or 'nothing'} synced.",
                  user=request.user, connection=connection)
     if not sync_settings.modules:
-        messages.warning(request, "Neither Sync Contacts nor Sync Leads is ticked, so nothing will be synced.")
+        messages.warning(request, "No record type is ticked, so nothing will be synced.")
         return redirect(access.wizard_url(connection, "record-mapping"))
     if request.POST.get("next") == "preview":
         return run_preview(request, sync_settings)

@@ -11,8 +11,10 @@ from integrations.stores.sources.base import Customer
 from syncs import claims
 from syncs.engine import Hooks, RunContext, run_sync
 from syncs.models import CONTACTS, LEADS, SyncedRecord, SyncRun
+from syncs.planner import PeoplePlanner
 from syncs.reading import stage
-from syncs.sending import Sender
+from syncs.zoho_fields import ZohoFields
+from syncs.zoho_writer import ZohoWriter
 from tests.syncs.conftest import make_settings, make_store, no_sleep
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
@@ -49,10 +51,11 @@ def test_it_bounds_database_work_per_chunk_whatever_the_size(zoho_sandbox, sandb
             stage(ctx, store, customers(100, start))
     assert len(staging) <= people // 100 * 2  # one bulk upsert (plus a savepoint) per buffer
     assert claims.claim(sync_settings.pk, "test")
-    sender = Sender(ctx)
-    sender.specs_for(CONTACTS)  # field metadata once per run (cached by the client afterwards)
+    fields = ZohoFields(ctx)
+    fields.specs(CONTACTS)  # field metadata once per run (cached by the client afterwards)
+    planner = PeoplePlanner(ctx, fields, ZohoWriter(ctx))
     with django_assert_max_num_queries(QUERIES_PER_CHUNK * (people // 100) + 4):
-        sender.run()
+        planner.run()
     # Per chunk of 100: 3 bulk reads, the upsert's own bookkeeping (token, budget, concurrency slot), a few
     # bulk writes and one progress update: the same for 100 or 300 people, never a query per record.
     assert SyncedRecord.objects.filter(status="synced").count() == people

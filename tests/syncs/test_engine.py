@@ -40,7 +40,7 @@ def shops(store_sandbox):
 
 @pytest.fixture
 def main(sandbox_connection):
-    return make_settings(sandbox_connection)
+    return make_settings(sandbox_connection, sync_deals=False)  # people only here; Deals: test_orders.py
 
 
 def expected_people(stores):

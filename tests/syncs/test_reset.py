@@ -25,7 +25,7 @@ class WorkerKilled(BaseException):
 def main(sandbox_connection, store_sandbox):
     store_sandbox.app_store(store_sandbox.woocommerce("shop-a", customers=30, seed="a"))
     store_sandbox.app_store(store_sandbox.woocommerce("shop-b", customers=30, seed="b"))
-    return make_settings(sandbox_connection)
+    return make_settings(sandbox_connection, sync_deals=False)  # people only here; Deals: test_orders.py
 
 
 def people(zoho_sandbox):
@@ -33,7 +33,7 @@ def people(zoho_sandbox):
 
 
 def test_it_clears_the_state_and_resends_everyone_without_duplicates(zoho_sandbox, main):
-    tasks.sync_connection(main.pk)
+    tasks.run_sync_settings(main.pk)
     before = people(zoho_sandbox)
     RecordError.objects.create(settings=main, module=CONTACTS, key="x@example.com", code="X", message="old")
 
@@ -58,7 +58,7 @@ def test_it_gives_one_reset_however_often_it_is_pressed(main, zoho_sandbox):
 
 
 def test_it_continues_where_it_stopped_when_the_worker_dies_mid_reset(zoho_sandbox, main):
-    tasks.sync_connection(main.pk)
+    tasks.run_sync_settings(main.pk)
     before = people(zoho_sandbox)
     run = SyncRun.objects.create(settings=main, trigger="reset", phase="clear")
     batches = []
@@ -86,7 +86,7 @@ def test_it_continues_where_it_stopped_when_the_worker_dies_mid_reset(zoho_sandb
 
 
 def test_it_previews_a_reset_without_writing_to_zoho(zoho_sandbox, main):
-    tasks.sync_connection(main.pk)
+    tasks.run_sync_settings(main.pk)
     calls = len(zoho_sandbox.calls())
     preview = dry_run(main, reset=True, hooks=Hooks(sleep=no_sleep))
     assert preview.dry_run and preview.status == "succeeded"

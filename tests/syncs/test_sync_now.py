@@ -52,12 +52,12 @@ def test_it_creates_the_run_queued_and_the_task_runs_that_very_run(zoho_sandbox,
     queued = take_queued_tasks(real_queue)
     assert queued == [(sync_settings.pk, "manual", run.pk)] * 2
 
-    result = tasks.sync_connection(*queued[0])  # what the worker does
+    result = tasks.run_sync_settings(*queued[0])  # what the worker does
 
     run.refresh_from_db()
     assert result["run"] == run.pk and run.status == SyncRun.Status.SUCCEEDED and run.created > 0
     assert SyncRun.objects.count() == 1
-    assert tasks.sync_connection(*queued[1]) == {"skipped": "the run is no longer queued"}
+    assert tasks.run_sync_settings(*queued[1]) == {"skipped": "the run is no longer queued"}
     assert SyncRun.objects.count() == 1  # a repeated task does not run it twice
 
 
@@ -98,7 +98,7 @@ def test_it_does_not_start_a_run_the_tick_closed_when_its_task_comes_late(sync_s
     [args] = take_queued_tasks(real_queue)
     with time_machine.travel(timezone.now() + timedelta(minutes=11)):
         tasks.tick()
-    assert tasks.sync_connection(*args) == {"skipped": "the run is no longer queued"}
+    assert tasks.run_sync_settings(*args) == {"skipped": "the run is no longer queued"}
     run.refresh_from_db()
     assert run.status == SyncRun.Status.FAILED and run.started_at is None
 

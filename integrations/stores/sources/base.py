@@ -5,6 +5,8 @@ A `Source` reads one store: `check()` is the "Test connection" button, `customer
 up). For deletion detection, `all_ids()` lists the id of every registered customer (guest buyers, who exist
 only on orders, are not listed, and their ids start with `guest_id_prefix`), `exists(source_id)` confirms one,
 and a source that keeps a list of its deletions (`reports_deletions`) gives it with `deleted_ids(since)`.
+A store that takes orders (`has_orders`) streams the orders changed since a moment with `orders(since)`,
+guest orders included.
 A store with a catalogue (`sells_products`) streams it with `products()`; `custom_fields()` discovers the
 store's own customer fields, whose values customers carry in `custom` (mapped as `custom:<key>`).
 """
@@ -176,6 +178,8 @@ class Source(ABC):
     reports_deletions: bool = False
     #: The start of the ids of customers who exist only on orders (never listed by `all_ids`); "" when none.
     guest_id_prefix: str = ""
+    #: True when the store takes orders (`orders(since)`), which become Deals.
+    has_orders: bool = False
 
     @property
     def label(self) -> str:
@@ -223,6 +227,11 @@ class Source(ABC):
 
     def deleted_ids(self, since: datetime | None = None) -> Iterator[str]:
         """Ids deleted since then, for sources that `reports_deletions`."""
+        raise NotImplementedError
+
+    def orders(self, since: datetime | None = None) -> Iterator[Order]:
+        """Orders changed at or after `since` (every order when None), guests' too, streamed page by page; a
+        malformed one is skipped into `rejected`. Only for sources that `has_orders`."""
         raise NotImplementedError
 
     #: True when the store has a catalogue (`products()`), for Zoho's Products module.

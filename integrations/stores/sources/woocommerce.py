@@ -61,6 +61,7 @@ class WooCommerceSource(Source):
     kind = "woocommerce"
     is_sorted = False  # registered customers come in id order, then buyers in order-modified order
     guest_id_prefix = GUEST_PREFIX
+    has_orders = True
     sells_products = True
 
     def __init__(self, store):
@@ -172,13 +173,17 @@ class WooCommerceSource(Source):
         return parse_record(self.label, lambda d: self._registered_customer(d, self._rollup_for(d)), data)
 
     def orders(self, since: datetime | None = None) -> Iterator[Order]:
-        params = {"orderby": "modified", "order": "asc"}
+        # By id, which never changes: sorted by modification, an order changed while we read would jump to the
+        # end and shift the others back onto a page already read (and be skipped).
+        params = {"orderby": "id", "order": "asc"}
         if since is not None:
             params.update(_modified_since(since))
         for page in self._pages("/orders", params):
             for data in page:
-                if since is None or _modified(data) >= since:
-                    yield self.order_from_json(data)
+                if not isinstance(data, dict) or since is None or _modified(data) >= since:
+                    order = self.parse_or_skip(self.order_from_json, data)
+                    if order is not None:
+                        yield order
 
     # Catalogue and custom fields
 

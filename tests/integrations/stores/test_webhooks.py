@@ -8,7 +8,8 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import Client
 
-from integrations.stores.models import Store, WebhookEvent, claim_pending_events
+from integrations.stores.models import Store, WebhookEvent, ignore_deliveries, mark_deliveries_read
+from integrations.stores.signals import store_changed
 from integrations.stores.sources.woocommerce import customer_from_event, order_from_event
 from integrations.stores.webhooks import MAX_BODY_BYTES, signature, store_event
 from tests.integrations.stores.recorded import WOO_CUSTOMER, WOO_ORDER
@@ -52,12 +53,23 @@ def test_a_valid_delivery_is_stored_raw_and_processing_is_enqueued_after_commit(
     assert len(callbacks) == 1  # the worker task is enqueued only once the row is committed
 
 
-def test_the_sync_worker_processes_a_stored_event_exactly_once(client, store, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        deliver(client, store, WOO_ORDER)
-        deliver(client, store, WOO_ORDER)  # a retry of the same change
+def test_a_stored_delivery_says_once_that_its_store_changed(client, store, django_capture_on_commit_callbacks):
+    heard = []
+
+    def listener(sender, store, **kwargs):
+        heard.append(store)
+
+    store_changed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            deliver(client, store, WOO_ORDER)
+            deliver(client, store, WOO_ORDER)  # a retry of the same change
+    finally:
+        store_changed.disconnect(listener)
+    assert heard == [store]
+    # No connection reads this store: the sync app's receiver marks the delivery ignored, saying why.
     event = WebhookEvent.objects.get()
-    assert event.attempts == 1 and event.status != "pending"  # taken by the worker (inline in tests) once
+    assert event.status == "ignored" and "No Zoho connection" in event.error
 
 
 def test_a_replayed_delivery_is_stored_once(client, store, django_capture_on_commit_callbacks):
@@ -164,7 +176,7 @@ def test_order_from_event_parses_the_stored_body(client, store):
     assert order.date_paid == datetime(2023, 10, 27, 13, 0, tzinfo=UTC)
 
 
-# Claiming: two workers never process the same event
+# Outcomes: a delivery is read by a run, or ignored when nothing reads its store
 
 
 def _event(store, n, **fields):
@@ -172,38 +184,21 @@ def _event(store, n, **fields):
                                        modified_at=datetime(2024, 1, 1, tzinfo=UTC), body="{}", **fields)
 
 
-def test_a_claimed_event_cannot_be_claimed_by_a_second_worker(store):
-    events = [_event(store, n) for n in range(3)]
-    first = claim_pending_events(store, limit=2)
-    second = claim_pending_events(store, limit=10)
-    assert [e.pk for e in first] == [events[0].pk, events[1].pk]
-    assert [e.pk for e in second] == [events[2].pk]
-    assert claim_pending_events(store) == []
-    assert {e.status for e in WebhookEvent.objects.all()} == {"processing"}
+def test_a_run_marks_read_only_the_deliveries_received_before_it_began(store):
+    began = datetime(2024, 1, 1, 10, 0, tzinfo=UTC)
+    before = _event(store, 1, received_at=began - timedelta(seconds=1))
+    during = _event(store, 2, received_at=began + timedelta(seconds=1))
+    assert mark_deliveries_read(store, began) == 1
+    before.refresh_from_db()
+    during.refresh_from_db()
+    assert before.status == "processed" and before.processed_at and during.status == "pending"
 
 
-def test_the_conditional_update_lets_only_one_racing_claim_win(store):
-    event = _event(store, 1)
-    racing = [WebhookEvent.objects.filter(pk=event.pk, status="pending", claimed_at=None) for _ in range(2)]
-    wins = [qs.update(status="processing", claimed_at=datetime.now(UTC)) for qs in racing]
-    assert wins == [1, 0]
-
-
-def test_a_stale_claim_is_taken_again_and_outcomes_are_recorded(store):
-    event = _event(store, 1)
-    [claimed] = claim_pending_events(store, now=datetime(2024, 1, 1, 10, 0, tzinfo=UTC))
-    assert claim_pending_events(store, now=datetime(2024, 1, 1, 10, 5, tzinfo=UTC)) == []
-    [again] = claim_pending_events(store, now=datetime(2024, 1, 1, 10, 0, tzinfo=UTC) + timedelta(minutes=16))
-    assert again.pk == event.pk and again.attempts == 2
-    again.mark_failed("Zoho was down")
-    event.refresh_from_db()
-    assert (event.status, event.error) == ("pending", "Zoho was down")
-    [third] = claim_pending_events(store)
-    third.mark_processed()
-    event.refresh_from_db()
-    assert event.status == "processed" and event.processed_at and event.claimed_at is None
-    _event(store, 2).mark_failed("bad data", retry=False)
-    assert WebhookEvent.objects.get(resource_id="2").status == "failed"
+def test_deliveries_nothing_reads_are_ignored_with_the_reason(store):
+    _event(store, 1)
+    _event(store, 2, status="processed")
+    assert ignore_deliveries(store, "No Zoho connection syncs this store.") == 1
+    assert WebhookEvent.objects.get(resource_id="1").error == "No Zoho connection syncs this store."
 
 
 def test_store_event_returns_the_existing_row_when_the_insert_loses_the_race(store):
@@ -246,4 +241,3 @@ def test_concurrent_duplicate_deliveries_store_one_event(store):
         thread.join()
     assert statuses == [200] * 4
     assert WebhookEvent.objects.count() == 1
-    assert WebhookEvent.objects.get().attempts <= 1

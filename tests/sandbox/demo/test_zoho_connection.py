@@ -45,3 +45,22 @@ def test_the_command_prints_the_demo_logins_on_every_run_until_changed():
     out = io.StringIO()
     call_command("demo", stdout=out)
     assert "zoho-demo" not in out.getvalue() and "admin / (the password you set)" in out.getvalue()
+
+
+def test_the_demo_and_its_first_sync_put_every_demo_order_in_zoho_as_a_deal(zoho_sandbox, store_sandbox):
+    """What `make run` does: `demo --connect`, then the worker's tick runs the first sync."""
+    from django.core.management import call_command
+
+    from sandbox.stores.models import SandboxOrder
+    from syncs import tasks
+
+    store_sandbox.serve()
+    call_command("demo", "--connect", stdout=io.StringIO())
+    result = tasks.tick()  # the first sync is due at once (inline in tests)
+    assert len(result["enqueued"]) == 1
+    from sandbox.zoho.demo import ensure_demo_sandbox
+
+    deals = zoho_sandbox.records("Deals", org=ensure_demo_sandbox().org)
+    assert len(deals) == SandboxOrder.objects.count() > 0
+    assert {d["Deal_Name"].split(" #")[0] for d in deals} == {"My Store", "Partner Store"}
+    assert any(d.get("Contact_Name") for d in deals)

@@ -111,7 +111,7 @@ def test_a_missing_mandatory_field_is_explained(admin_client, sync_settings):
 
 
 def test_unknown_module_is_404(admin_client):
-    assert admin_client.get(url(make_settings(make_connection()), "Deals")).status_code == 404
+    assert admin_client.get(url(make_settings(make_connection()), "Accounts")).status_code == 404
 
 
 def test_zoho_trouble_is_explained_and_blocks_saving(admin_client, sync_settings, zoho_sandbox):
@@ -121,3 +121,34 @@ def test_zoho_trouble_is_explained_and_blocks_saving(admin_client, sync_settings
     assert "Could not fetch the Leads fields from Zoho" in page
     response = admin_client.post(url(sync_settings, "Leads"), {**rows(*VALID), "action": "ok"})
     assert response.status_code == 400 and "Nothing was saved: Could not fetch" in body(response)
+
+
+DEAL_ROWS = [("deal_name", "Deal_Name", "truncate"), ("total", "Amount", ""), ("stage", "Stage", ""),
+             ("closing_date", "Closing_Date", ""), ("line_summary", "Description", "")]
+
+
+def test_the_deals_mapping_maps_order_fields_and_a_saved_change_marks_the_orders_for_the_next_run(
+        admin_client, sync_settings):
+    from syncs.models import OrderSnapshot
+    from tests.syncs.conftest import make_store
+
+    page = body(admin_client.get(url(sync_settings, "Deals")))
+    for text in ("Map This Order Data", "total (number)", "closing_date (date)", "Deal Name (Deal_Name) · text",
+                 "linked to the buyer's Contact"):
+        assert text in page, text
+    assert "email (text)" in page and "total_order_value" not in page  # order fields, not customer fields
+    store = make_store("Mapped")
+    OrderSnapshot.objects.create(settings=sync_settings, store=store, key=f"{store.pk}-1", dirty=False)
+
+    saved = admin_client.post(url(sync_settings, "Deals"), {**rows(*DEAL_ROWS), "action": "ok"})
+    assert saved.status_code == 302
+    assert ("line_summary", "Description") in FieldMapping.objects.filter(
+        settings=sync_settings, module="Deals").values_list("store_field", "zoho_field")
+    assert OrderSnapshot.objects.get().dirty  # the next run looks at every order again
+
+
+def test_a_deals_row_of_the_wrong_type_is_explained_on_its_row(admin_client, sync_settings):
+    response = admin_client.post(url(sync_settings, "Deals"),
+                                 {**rows(*DEAL_ROWS[:4], ("closing_date", "Amount", "")), "action": "ok"})
+    assert response.status_code == 400
+    assert "closing_date (date) does not fit Amount (currency)" in body(response)

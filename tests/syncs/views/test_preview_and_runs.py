@@ -52,11 +52,12 @@ def test_save_schedules_and_runs_the_first_sync(admin_client, sync_settings, zoh
     assert sync_settings.enabled and sync_settings.next_sync_at and sync_settings.last_sync_at
     run = SyncRun.objects.get(dry_run=False)
     assert run.trigger == SyncRun.Trigger.MANUAL and run.created > 0
-    assert len(zoho_sandbox.records("Contacts")) + len(zoho_sandbox.records("Leads")) == run.created
+    assert sum(len(zoho_sandbox.records(m)) for m in ("Contacts", "Leads", "Deals")) == run.created
 
     dashboard = body(admin_client.get("/"))
     for text in ("Connected", "Sync now", f"Manual #{run.pk}", "Error inbox", "not-an-email", "Retry", "Ignore",
-                 "Shop A", "/webhooks/woocommerce/", "Secret", "••••••••", "Contacts synced", "Next sync"):
+                 "Shop A", "/webhooks/woocommerce/", "Secret", "••••••••", "Contacts synced", "Deals synced",
+                 "Next sync"):
         assert text in dashboard, text
     assert sync_settings.connection.refresh_token not in dashboard
     shop_secret = RecordError.objects.first().settings.connection.api_client.client_secret

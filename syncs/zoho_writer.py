@@ -1,0 +1,197 @@
+"""The one way records reach Zoho, for every module: batches of 100, per-record outcomes, the inbox.
+
+Planners `queue` pending writes (and `queue_delete` for the deleted-in-store policy); a module's batch is sent
+when it holds 100 and the rest by `flush_all`. Contacts and Leads are upserted by Email. Deals are updated by
+their Zoho id when the record map knows it, else upserted on the org's order-key field when one is chosen,
+else inserted. Before a module's first write in a run, Zoho's deleted records are read (deleted-in-Zoho
+policy).
+
+Zoho refusing a record (a reason in the record) fails that record into the inbox. Zoho refusing the call
+(rate limit, 5xx, credit budget, re-authorization) raises: the run stops with that reason, and every record not
+yet confirmed stays pending (dirty) for the next run. Nothing here waits: a rate limit ends the run early.
+"""
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from syncs.models import DEALS, MODULES, SyncedRecord, SyncSettings
+from syncs.outcomes import Outcome, Pending, write_outcome
+
+BATCH = 100
+Status = SyncedRecord.Status
+
+
+class ZohoWriter:
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.started = timezone.now()
+        self.buffers: dict[str, list[Pending]] = {module: [] for module in MODULES}
+        self.deletes: dict[str, list[Pending]] = {module: [] for module in MODULES}
+        self.deleted_checked: set[str] = set()
+
+    # --- queues ---------------------------------------------------------------------------------
+
+    def queue(self, pending: Pending) -> None:
+        self.buffers[pending.module].append(pending)
+        if len(self.buffers[pending.module]) >= BATCH:
+            self.flush(pending.module)
+
+    def queue_delete(self, pending: Pending) -> None:
+        self.deletes[pending.module].append(pending)
+        if len(self.deletes[pending.module]) >= BATCH:
+            self.flush_deletes(pending.module)
+
+    def flush_all(self, modules=MODULES) -> None:
+        for module in modules:
+            self.flush(module)
+            self.flush_deletes(module)
+
+    def record(self, outcome: Outcome) -> None:
+        """Save a decision made without Zoho (unchanged, skipped, refused by pre-validation)."""
+        if not self.ctx.dry_run:
+            write_outcome(self.ctx.sync_settings, outcome, self.started)
+
+    # --- writes ---------------------------------------------------------------------------------
+
+    def flush(self, module: str) -> None:
+        batch, self.buffers[module] = self.buffers[module], []
+        if not batch:
+            return
+        ctx, sync_settings = self.ctx, self.ctx.sync_settings
+        if ctx.dry_run:
+            for pending in batch:
+                known = pending.record and pending.record.zoho_id
+                ctx.count("updated" if known else "created")
+                ctx.sample("updates" if known else "creates", {"module": module, key_name(module): pending.key})
+            ctx.count_progress(len(batch))
+            return
+        deleted_ids = self.check_deleted_in_zoho(module)
+        outcome = Outcome()
+        to_send = []
+        for pending in batch:
+            gone = pending.record and pending.record.zoho_id and pending.record.zoho_id in deleted_ids
+            if gone and sync_settings.deleted_in_zoho_policy == SyncSettings.DeletedInZoho.SKIP and not ctx.full:
+                ctx.count("skipped")
+            else:
+                if gone:
+                    pending.record.zoho_id = ""  # recreate it
+                to_send.append(pending)
+            outcome.finished(module, pending.key)
+        now = timezone.now()
+        known = {p.key for p in to_send if p.record and p.record.zoho_id}
+        for pendings, results in self.send(module, to_send):
+            for pending, result in zip(pendings, results, strict=True):
+                if result.ok:
+                    outcome.synced(sync_settings, pending, result.zoho_id, now)
+                    created = result.action == "insert" or (not result.action and pending.key not in known)
+                    ctx.count("created" if created else "updated")
+                else:
+                    outcome.fail(sync_settings, ctx.run, pending, result.code, result.field, result.message)
+                    ctx.count("failed")
+        write_outcome(sync_settings, outcome, self.started)
+        ctx.count_progress(len(batch))
+        ctx.beat()
+        ctx.after_batch()
+
+    def send(self, module: str, pendings: list[Pending]):
+        """(pendings, results) per Zoho call: one call for people, up to two for Deals (updates, creates)."""
+        if not pendings:
+            return []
+        if module != DEALS:
+            return [(pendings, self.call(lambda: self.ctx.crm.upsert(module, [p.payload for p in pendings],
+                                                                      duplicate_check_fields=("Email",))))]
+        known = [p for p in pendings if p.record and p.record.zoho_id]
+        new = [p for p in pendings if not (p.record and p.record.zoho_id)]
+        calls = []
+        if known:
+            payloads = [{**p.payload, "id": p.record.zoho_id} for p in known]
+            calls.append((known, self.call(lambda: self.ctx.crm.update(DEALS, payloads))))
+        if new:
+            key_field = self.ctx.sync_settings.deal_key_field
+            payloads = [p.payload for p in new]
+            if key_field:
+                calls.append((new, self.call(lambda: self.ctx.crm.upsert(DEALS, payloads,
+                                                                         duplicate_check_fields=(key_field,)))))
+            else:
+                calls.append((new, self.call(lambda: self.ctx.crm.insert(DEALS, payloads))))
+        return calls
+
+    def call(self, action):
+        ctx = self.ctx
+        try:
+            results = action()
+        finally:
+            ctx.note_calls()
+        if ctx.hooks.after_upsert:
+            ctx.hooks.after_upsert(ctx.run)
+        return results
+
+    def flush_deletes(self, module: str) -> None:
+        batch, self.deletes[module] = self.deletes[module], []
+        if not batch:
+            return
+        ctx = self.ctx
+        if ctx.dry_run:
+            ctx.sample("deletes", *({"module": module, key_name(module): p.key} for p in batch))
+            ctx.count_progress(len(batch))
+            return
+        outcome = Outcome()
+        results = self.call(lambda: ctx.crm.delete(module, [p.record.zoho_id for p in batch]))
+        for pending, result in zip(batch, results, strict=True):
+            if result.ok:
+                pending.record.status = Status.DELETED_IN_STORE
+                pending.record.payload_hash = ""
+                outcome.records.append(pending.record)
+                ctx.count("updated")
+            else:
+                outcome.fail(ctx.sync_settings, ctx.run, pending, result.code, result.field, result.message)
+                ctx.count("failed")
+            outcome.finished(module, pending.key)
+        write_outcome(ctx.sync_settings, outcome, self.started)
+        ctx.count_progress(len(batch))
+        ctx.beat()
+
+    # --- records deleted in Zoho ----------------------------------------------------------------
+
+    def check_deleted_in_zoho(self, module: str) -> set[str]:
+        """Once per run and module, before the first write: Zoho ids deleted since the last look."""
+        if module in self.deleted_checked:
+            return set()
+        self.deleted_checked.add(module)
+        ctx, sync_settings = self.ctx, self.ctx.sync_settings
+        known = SyncedRecord.objects.filter(settings=sync_settings, module=module, zoho_id__gt="").exclude(
+            status__in=(Status.DELETED_IN_ZOHO, Status.CONVERTED, Status.DELETED_IN_STORE))
+        deleted = set()
+        if known.exists():
+            since = parse_datetime(sync_settings.deleted_checked_at.get(module) or "")
+            page = set()
+            try:
+                for entry in ctx.crm.deleted_records(module, since):
+                    page.add(str(entry.get("id")))
+                    if len(page) >= 1000:
+                        deleted |= mark_deleted_in_zoho(sync_settings, module, page)
+                        page = set()
+            finally:
+                ctx.note_calls()
+            deleted |= mark_deleted_in_zoho(sync_settings, module, page)
+        sync_settings.deleted_checked_at = {**sync_settings.deleted_checked_at, module: ctx.signpost.isoformat()}
+        SyncSettings.objects.filter(pk=sync_settings.pk).update(deleted_checked_at=sync_settings.deleted_checked_at)
+        ctx.sample("deleted_in_zoho", *({"module": module, "zoho_id": i} for i in sorted(deleted)))
+        return deleted
+
+
+def key_name(module: str) -> str:
+    """How a report sample names a record's key."""
+    return "key" if module == DEALS else "email"
+
+
+def mark_deleted_in_zoho(sync_settings, module, zoho_ids: set[str]) -> set[str]:
+    if not zoho_ids:
+        return set()
+    found = SyncedRecord.objects.filter(settings=sync_settings, module=module, zoho_id__in=zoho_ids).exclude(
+        status__in=(Status.DELETED_IN_ZOHO, Status.CONVERTED, Status.DELETED_IN_STORE))
+    ids = set(found.values_list("zoho_id", flat=True))
+    if ids:
+        SyncedRecord.objects.filter(settings=sync_settings, module=module, zoho_id__in=ids).update(
+            status=Status.DELETED_IN_ZOHO, payload_hash="", updated_at=timezone.now())
+    return ids

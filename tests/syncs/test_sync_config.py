@@ -1,0 +1,98 @@
+"""`manage.py sync_config export|import`: the settings as one JSON document, checked like the mapping editor."""
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from syncs.models import CONTACTS, DEALS, LEADS, CustomerSnapshot, FieldMapping, SyncSettings
+from tests.syncs.conftest import make_connection, make_settings
+
+pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+
+
+@pytest.fixture
+def demo(zoho_sandbox, sandbox_connection):
+    return make_settings(sandbox_connection)
+
+
+def command(*args):
+    out = io.StringIO()
+    call_command("sync_config", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def write(tmp_path, document) -> str:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(document))
+    return str(path)
+
+
+def mapping_rows(sync_settings):
+    return list(FieldMapping.objects.filter(settings=sync_settings).order_by("module", "position").values_list(
+        "module", "store_field", "zoho_field", "transform"))
+
+
+def test_export_then_import_of_the_same_document_changes_nothing(demo, tmp_path):
+    exported = command("export", "--connection", "demo")
+    assert exported["sync_option"] == "all" and exported["allow_affiliates"] is False
+    assert set(exported["modules"]) == {CONTACTS, LEADS, DEALS}
+    assert exported["modules"][CONTACTS]["mapping"][0] == {"from": "email", "to": "Email", "adjust": ""}
+    assert exported["modules"][DEALS]["enabled"] is True
+    assert exported["policies"]["deleted_in_zoho"] == "skip" and "stores" in exported
+    assert "secret" not in json.dumps(exported).lower() and "token" not in json.dumps(exported).lower()
+
+    summary = command("import", "--connection", "demo", write(tmp_path, exported))
+    assert summary == {"connection": "demo", "ok": True, "dry_run": False, "changed": False, "settings": {},
+                       "mappings": {}}
+
+
+def test_import_applies_changes_and_says_what_changed(demo, tmp_path):
+    document = command("export", "--connection", "demo")
+    document["modules"][LEADS]["enabled"] = False
+    document["modules"][CONTACTS]["mapping"].append({"from": "city", "to": "Description", "adjust": "upper"})
+    document["policies"]["interval_minutes"] = 15
+    path = write(tmp_path, document)
+
+    preview = command("import", "--connection", "demo", path, "--dry-run")
+    assert preview["changed"] and preview["dry_run"]
+    assert SyncSettings.objects.get().sync_leads is True  # a dry run changes nothing
+
+    summary = command("import", "--connection", "demo", path)
+    assert summary["settings"] == {"sync_leads": {"from": True, "to": False},
+                                   "interval_minutes": {"from": 30, "to": 15}}
+    assert summary["mappings"] == {CONTACTS: {"added": [{"from": "city", "to": "Description", "adjust": "upper"}],
+                                              "removed": []}}
+    saved = SyncSettings.objects.get()
+    assert not saved.sync_leads and saved.interval_minutes == 15
+    assert (CONTACTS, "city", "Description", "upper") in mapping_rows(saved)
+    assert command("import", "--connection", "demo", path)["changed"] is False
+
+
+def test_an_import_naming_an_unknown_zoho_field_exits_1_and_changes_nothing(demo, tmp_path):
+    document = command("export", "--connection", "demo")
+    document["modules"][CONTACTS]["mapping"].append({"from": "city", "to": "Shoe_Size", "adjust": ""})
+    document["modules"][LEADS]["enabled"] = False
+    document["policies"]["deleted_in_store"] = "shred"
+    before, snapshot_flags = mapping_rows(demo), list(CustomerSnapshot.objects.values_list("dirty", flat=True))
+    out = io.StringIO()
+    with pytest.raises(CommandError) as error:
+        call_command("sync_config", "import", "--connection", "demo", write(tmp_path, document), stdout=out)
+    doc = json.loads(out.getvalue())  # still one JSON document, with every reason
+    assert doc["ok"] is False
+    # The editor's own words for an unknown field, on its row.
+    assert any("Contacts row 10 (city → Shoe_Size): Contacts has no field Shoe_Size. It may have been deleted "
+               "or renamed in Zoho" in e for e in doc["errors"]), doc["errors"]
+    assert any("policies.deleted_in_store must be one of" in e for e in doc["errors"])
+    assert "nothing changed" in str(error.value)
+    assert mapping_rows(demo) == before and SyncSettings.objects.get().sync_leads is True
+    assert list(CustomerSnapshot.objects.values_list("dirty", flat=True)) == snapshot_flags
+
+
+def test_an_import_that_is_not_json_exits_1(db, tmp_path):
+    make_settings(make_connection(name="demo"))
+    path = tmp_path / "broken.json"
+    path.write_text("{not json")
+    with pytest.raises(CommandError, match="is not JSON"):
+        call_command("sync_config", "import", "--connection", "demo", str(path), stdout=io.StringIO())
