@@ -15,10 +15,12 @@ from django.utils import timezone
 from integrations.stores.models import mark_deliveries_read
 from integrations.stores.sources import get_source
 from integrations.stores.sources.errors import SourceError
+from integrations.stores.sources.zoho_org import ensure_not_same_org
 from syncs.deletions import detect_deletions
 from syncs.merge import normalise_email, snapshot_data
 from syncs.models import CustomerSnapshot, RecordError, StoreCheckpoint
 from syncs.orders import read_orders
+from syncs.products import read_products
 from syncs.run_context import RunContext
 from syncs.selection import included_stores
 from syncs.validation import EMAIL_RE
@@ -32,11 +34,14 @@ def read_stores(ctx: RunContext) -> None:
     for store in included_stores(ctx.sync_settings):
         checkpoint, _ = StoreCheckpoint.objects.get_or_create(settings=ctx.sync_settings, store=store)
         try:
+            ensure_not_same_org(store, ctx.sync_settings.connection)
             source = get_source(store)
             since = None if ctx.full else checkpoint.cursor
             read_store(ctx, store, source, checkpoint, since)
-            if ctx.sync_settings.sync_deals and source.has_orders:
+            if ctx.sync_settings.reads_orders and source.has_orders:
                 read_orders(ctx, store, source, checkpoint, report_rejected)
+            if ctx.sync_settings.sync_sales_orders and source.sells_products:
+                read_products(ctx, store, source, report_rejected)
             detect_deletions(ctx, store, source, checkpoint)
         except SourceError as exc:
             report_unreadable(ctx, store, checkpoint, exc)

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from syncs.models import CONTACTS, DEALS, LEADS, CustomerSnapshot, FieldMapping, SyncSettings
+from syncs.models import ACCOUNTS, CONTACTS, DEALS, LEADS, SALES_ORDERS, CustomerSnapshot, FieldMapping, SyncSettings
 from tests.syncs.conftest import make_connection, make_settings
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
@@ -37,7 +37,8 @@ def mapping_rows(sync_settings):
 def test_export_then_import_of_the_same_document_changes_nothing(demo, tmp_path):
     exported = command("export", "--connection", "demo")
     assert exported["sync_option"] == "all" and exported["allow_affiliates"] is False
-    assert set(exported["modules"]) == {CONTACTS, LEADS, DEALS}
+    assert set(exported["modules"]) == {CONTACTS, LEADS, ACCOUNTS, DEALS, SALES_ORDERS}
+    assert exported["modules"][ACCOUNTS]["enabled"] is False and exported["modules"][SALES_ORDERS]["enabled"] is False
     assert exported["modules"][CONTACTS]["mapping"][0] == {"from": "email", "to": "Email", "adjust": ""}
     assert exported["modules"][DEALS]["enabled"] is True
     assert exported["policies"]["deleted_in_zoho"] == "skip" and "stores" in exported

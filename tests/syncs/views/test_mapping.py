@@ -111,7 +111,7 @@ def test_a_missing_mandatory_field_is_explained(admin_client, sync_settings):
 
 
 def test_unknown_module_is_404(admin_client):
-    assert admin_client.get(url(make_settings(make_connection()), "Accounts")).status_code == 404
+    assert admin_client.get(url(make_settings(make_connection()), "Campaigns")).status_code == 404
 
 
 def test_zoho_trouble_is_explained_and_blocks_saving(admin_client, sync_settings, zoho_sandbox):
