@@ -20,8 +20,10 @@ from syncs.validation import validate_record
 CHUNK = 100
 Status = SyncedRecord.Status
 LINKABLE = (Status.SYNCED, Status.FAILED, Status.PENDING)
-NO_ACCOUNT = ("Zoho requires an Account on every Sales Order and the buyer has none: tick Sync Accounts (a buyer "
-              "without a company gets an Account in their own name).")
+NO_ACCOUNTS = ("Zoho requires an Account on every Sales Order: tick Sync Accounts (a buyer without a company gets "
+               "an Account in their own name).")
+NO_ACCOUNT = ("Zoho requires an Account on every Sales Order and the buyer has none in Zoho: the buyer's customer "
+              "record was not synced (see its own error, e.g. an invalid email). The order follows once it is.")
 
 
 class SalesOrderPlanner:
@@ -102,7 +104,8 @@ class SalesOrderPlanner:
             return True
         pending = Pending(order.key, SALES_ORDERS, {}, refusal, record)
         if not account_id:
-            return self.refuse(pending, outcome, "MANDATORY_NOT_FOUND", "Account_Name", NO_ACCOUNT)
+            reason = NO_ACCOUNT if self.sync_settings.sync_accounts else NO_ACCOUNTS
+            return self.refuse(pending, outcome, "MANDATORY_NOT_FOUND", "Account_Name", reason)
         try:
             pending.payload = self.payload(order, links, account_id)
         except MissingProduct as missing:

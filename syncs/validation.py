@@ -52,7 +52,10 @@ class FieldSpec:
         )
         values = set()
         for option in meta.get("pick_list_values") or []:
-            values.add(option.get("actual_value", option.get("display_value")) if isinstance(option, dict) else option)
+            if isinstance(option, dict):  # Zoho takes the actual value, and the display value where it differs
+                values.update(v for v in (option.get("actual_value"), option.get("display_value")) if v is not None)
+            else:
+                values.add(option)
         return cls(
             api_name=meta["api_name"], data_type=meta.get("data_type", "text"), length=meta.get("length"),
             writable=writable, mandatory=bool(meta.get("system_mandatory")), picklist=frozenset(values),
