@@ -21,6 +21,7 @@ CHUNK = 100
 Status = SyncedRecord.Status
 ACCOUNT_NAME = "Account_Name"
 LINKABLE = (Status.SYNCED, Status.FAILED, Status.PENDING)
+PLANNED = "planned"  # a Preview's stand-in id for an Account this run would create
 
 
 def match_field(sync_settings) -> str:
@@ -61,9 +62,12 @@ class AccountLinks:
         keys = {k for k in keys if k}
         if not keys:
             return {}
-        return dict(SyncedRecord.objects.filter(
+        ids = dict(SyncedRecord.objects.filter(
             settings=self.ctx.sync_settings, module=ACCOUNTS, key__in=keys, zoho_id__gt="", status__in=LINKABLE,
         ).values_list("key", "zoho_id"))
+        if self.ctx.dry_run:  # a Preview writes no Account: the ones it would create count as there
+            ids = {key: ids.get(key, PLANNED) for key in keys}
+        return ids
 
     def ids_for_emails(self, emails) -> dict[str, str]:
         """email → its person's Account id, from their snapshots in every store."""

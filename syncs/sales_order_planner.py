@@ -9,9 +9,18 @@ puts the order in the error inbox with the reason. Sales Orders are updated by t
 (their lines replaced), else created.
 """
 
-from syncs.account_planner import AccountLinks
+from syncs.account_planner import PLANNED, AccountLinks
 from syncs.deal_planner import typed
-from syncs.models import CONTACTS, DEALS, PRODUCTS, SALES_ORDERS, OrderSnapshot, SyncedRecord, SyncSettings
+from syncs.models import (
+    CONTACTS,
+    DEALS,
+    PRODUCTS,
+    SALES_ORDERS,
+    OrderSnapshot,
+    ProductSnapshot,
+    SyncedRecord,
+    SyncSettings,
+)
 from syncs.outcomes import Outcome, Pending
 from syncs.sales_orders import MissingProduct, line_details
 from syncs.selection import included_stores
@@ -64,6 +73,10 @@ class SalesOrderPlanner:
             DEALS: self.ids(DEALS, keys),
             PRODUCTS: self.ids(PRODUCTS, {line.get("sku") for o in orders for line in o.data.get("lines") or []}),
         }
+        if self.ctx.dry_run:  # a Preview writes no Product: the catalogue's would be there
+            planned = ProductSnapshot.objects.filter(settings=self.sync_settings, sku__in=[
+                line.get("sku") for o in orders for line in o.data.get("lines") or []]).values_list("sku", flat=True)
+            links[PRODUCTS] = {**{sku: PLANNED for sku in planned}, **links[PRODUCTS]}
         accounts = self.accounts.ids_for_emails(emails)
         outcome = Outcome()
         done = 0

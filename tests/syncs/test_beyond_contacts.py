@@ -271,3 +271,17 @@ def test_a_stores_own_field_is_mapped_and_reaches_zoho(zoho_sandbox, store_sandb
     sync(main)
     (lead,) = [r for r in zoho_sandbox.records(LEADS) if r["Email"] == "gold@example.com"]
     assert lead[names["Loyalty Tier"]] == "Silver"
+
+
+def test_a_preview_counts_the_accounts_products_and_sales_orders_it_would_create(zoho_sandbox, inventory):
+    from syncs.services import dry_run
+
+    sandbox_shop, _, main = inventory
+    preview = dry_run(main)
+    assert preview.status == "succeeded"
+    assert zoho_sandbox.records(SALES_ORDERS) == [] and zoho_sandbox.records(PRODUCTS) == []
+    refused = [s for s in preview.report.get("invalid", []) if s.get("module") == SALES_ORDERS]
+    assert all("customer record was not synced" in s["message"] for s in refused)  # invalid emails only
+    real = sync(main)
+    assert zoho_sandbox.records(SALES_ORDERS) and zoho_sandbox.records(PRODUCTS)
+    assert (preview.created, preview.failed) == (real.created, real.failed)
