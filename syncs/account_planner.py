@@ -125,12 +125,14 @@ class AccountPlanner:
         self.planned |= set(payloads)
         records = {r.key: r for r in SyncedRecord.objects.filter(settings=self.sync_settings, module=ACCOUNTS,
                                                                  key__in=list(payloads))}
+        self.ctx.run.progress_total += len(payloads)
         outcome = Outcome()
-        for key, payload in payloads.items():
-            self.plan_account(key, payload, records.get(key), outcome)
+        done = sum(not self.plan_account(key, payload, records.get(key), outcome) for key, payload in payloads.items())
         self.writer.record(outcome)
+        self.ctx.count_progress(done)
 
-    def plan_account(self, key: str, payload: dict, record, outcome) -> None:
+    def plan_account(self, key: str, payload: dict, record, outcome) -> bool:
+        """True when queued for the writer (which counts its progress), False when decided now."""
         ctx = self.ctx
         if record and record.status == Status.DELETED_IN_ZOHO and not ctx.full:
             record.zoho_id = ""  # an Account deleted in Zoho is recreated: people still name the company
@@ -138,7 +140,7 @@ class AccountPlanner:
         if record and record.payload_hash == digest and not ctx.full and record.status in (Status.SYNCED,
                                                                                            Status.FAILED):
             ctx.count("unchanged")
-            return
+            return False
         pending = Pending(key, ACCOUNTS, payload, digest, record)
         problem = validate_record(payload, self.fields.specs(ACCOUNTS))
         if problem:
@@ -146,5 +148,6 @@ class AccountPlanner:
             ctx.count("failed")
             ctx.sample("invalid", {"module": ACCOUNTS, "key": key, "field": problem.field,
                                    "message": problem.message})
-            return
+            return False
         self.writer.queue(pending)
+        return True
