@@ -228,7 +228,7 @@ def build_payload(person: dict, mappings: list[Mapping], lengths: dict[str, int]
                   last_name_fallback: str = "") -> dict:
     """The Zoho record for a merged person. `Email` is always the normalised email (the match key)."""
     payload = map_fields(person, mappings, lengths)
-    payload["Email"] = person["email"]
+    payload["Email"] = person["email"] or None  # a record from another org may have none
     if not payload.get("Last_Name") and last_name_fallback:
         payload["Last_Name"] = last_name_fallback
     return payload

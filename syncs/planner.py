@@ -79,7 +79,7 @@ class PeoplePlanner:
         ctx, sync_settings = self.ctx, self.sync_settings
         person = merge(snapshots)
         if person["deleted"]:
-            return self.deleted_in_store(person, records)
+            return self.deleted_in_store(person, records, email)
         module = route(person, sync_settings.sync_contacts, sync_settings.sync_leads)
         if module is None:
             ctx.count("skipped")
@@ -113,10 +113,10 @@ class PeoplePlanner:
         self.writer.queue(pending)
         return False
 
-    def deleted_in_store(self, person, records) -> bool:
-        """The deleted-in-store policy for a person no store has any more."""
+    def deleted_in_store(self, person, records, email) -> bool:
+        """The deleted-in-store policy for a person no store has any more (`email`: their key, the email, or the
+        source record's for people from another Zoho org)."""
         ctx, sync_settings = self.ctx, self.sync_settings
-        email = person["email"]
         known = [r for m in PERSON_MODULES if (r := records.get((m, email))) and r.zoho_id
                  and r.status in (Status.SYNCED, Status.FAILED, Status.PENDING)]
         policy = sync_settings.deleted_in_store_policy

@@ -26,6 +26,7 @@ from syncs.selection import included_stores
 from syncs.validation import EMAIL_RE
 
 STAGE_BUFFER = 500
+RECORD_KEY_PREFIX = "zoho-"  # keys of people read from another Zoho org (never an email: no "@")
 INVALID_EMAIL = "INVALID_EMAIL"
 INVALID_RECORD = "INVALID_RECORD"
 
@@ -96,13 +97,25 @@ def _advance(checkpoint, newest, signpost) -> None:
         checkpoint.save(update_fields=["cursor", "updated_at"])
 
 
+ZOHO_ORG = "zoho"
+
+
+def record_key(store, source_id) -> str:
+    """The person key of a record read from another Zoho org: its store and its record id there."""
+    return f"{RECORD_KEY_PREFIX}{store.pk}-{source_id}"
+
+
 def stage(ctx, store, customers) -> None:
     """Write one buffer of customers as dirty snapshots: one bulk statement, whatever its size."""
     latest, invalid = {}, {}
+    by_record_id = store.kind == ZOHO_ORG
     for customer in customers:
         ctx.count("seen")
         email = normalise_email(customer.email)
-        if not EMAIL_RE.match(email):
+        if by_record_id:
+            # Org to org: the source org's record id is the key (emails may be missing or change).
+            email = record_key(store, customer.source_id)
+        elif not EMAIL_RE.match(email):
             invalid[customer.email.strip() or f"{store.name} customer {customer.source_id}"] = customer
             continue
         previous = latest.get(email)

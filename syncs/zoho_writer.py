@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 
 from syncs.models import ACCOUNTS, DEALS, PERSON_MODULES, PRODUCTS, WRITTEN_MODULES, SyncedRecord, SyncSettings
 from syncs.outcomes import Outcome, Pending, write_outcome
+from syncs.reading import RECORD_KEY_PREFIX
 
 BATCH = 100
 Status = SyncedRecord.Status
@@ -103,8 +104,18 @@ class ZohoWriter:
         if not pendings:
             return []
         if module in PERSON_MODULES:
-            return [(pendings, self.call(lambda: self.ctx.crm.upsert(module, [p.payload for p in pendings],
-                                                                      duplicate_check_fields=("Email",))))]
+            # People read from another Zoho org are known by their record id there: once written, they are
+            # updated by Zoho id (their email may change, or be missing); everyone else is upserted by Email.
+            by_id = [p for p in pendings if p.key.startswith(RECORD_KEY_PREFIX) and p.record and p.record.zoho_id]
+            by_email = [p for p in pendings if p not in by_id]
+            calls = []
+            if by_id:
+                payloads = [{**p.payload, "id": p.record.zoho_id} for p in by_id]
+                calls.append((by_id, self.call(lambda: self.ctx.crm.update(module, payloads))))
+            if by_email:
+                calls.append((by_email, self.call(lambda: self.ctx.crm.upsert(
+                    module, [p.payload for p in by_email], duplicate_check_fields=("Email",)))))
+            return calls
         known = [p for p in pendings if p.record and p.record.zoho_id]
         new = [p for p in pendings if not (p.record and p.record.zoho_id)]
         calls = []

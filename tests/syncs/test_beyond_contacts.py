@@ -285,3 +285,68 @@ def test_a_preview_counts_the_accounts_products_and_sales_orders_it_would_create
     real = sync(main)
     assert zoho_sandbox.records(SALES_ORDERS) and zoho_sandbox.records(PRODUCTS)
     assert (preview.created, preview.failed) == (real.created, real.failed)
+
+
+# --- Org to org by record id --------------------------------------------------------------------------------
+
+def partner_store(zoho_sandbox, module, org=None, name="Partner CRM"):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations.stores.models import Store
+    from integrations.zoho.models import ZohoApiClient, ZohoConnection
+
+    partner = org or zoho_sandbox.create_org(name)
+    client = zoho_sandbox.create_client(org=partner)
+    tokens = zoho_sandbox.grant_tokens(client)
+    api_client = ZohoApiClient.objects.create(name=f"api-{name}", data_center="sandbox", client_id=client.client_id,
+                                              client_secret=client.client_secret)
+    connection = ZohoConnection.objects.create(
+        name=name, api_client=api_client, status=ZohoConnection.Status.CONNECTED, org_id=str(partner.pk),
+        api_domain=tokens["api_domain"], accounts_server=zoho_sandbox.accounts_server,
+        refresh_token=tokens["refresh_token"], access_token=tokens["access_token"],
+        access_token_expires_at=timezone.now() + timedelta(seconds=tokens["expires_in"]))
+    store = Store.objects.create(name=name, kind=Store.Kind.ZOHO, zoho_connection=connection,
+                                 base_url="https://crm.zoho.com", config={"module": module})
+    return partner, connection, store
+
+
+def test_org_to_org_keys_people_by_the_source_record_id(zoho_sandbox, main):
+    from integrations.zoho.crm import ZohoCRM
+
+    partner, connection, _ = partner_store(zoho_sandbox, LEADS)
+    source = ZohoCRM(connection)
+    no_email, with_email = (r.zoho_id for r in source.upsert(LEADS, [
+        {"Last_Name": "Only A Name"}, {"Last_Name": "Pat", "Email": "pat@example.com"}]))
+    assert sync(main).status == "succeeded"
+    leads = {lead["Last_Name"]: lead for lead in zoho_sandbox.records(LEADS)}
+    assert set(leads) == {"Only A Name", "Pat"} and leads["Only A Name"]["Email"] is None
+
+    source.update(LEADS, [{"id": with_email, "Email": "pat.new@example.com"},
+                          {"id": no_email, "Email": "named@example.com"}])
+    before = len(zoho_sandbox.calls())
+    assert sync(main).status == "succeeded"
+    after = {lead["Last_Name"]: lead for lead in zoho_sandbox.records(LEADS)}
+    assert len(after) == 2  # a changed email updates the same record
+    assert after["Pat"]["id"] == leads["Pat"]["id"] and after["Pat"]["Email"] == "pat.new@example.com"
+    assert after["Only A Name"]["id"] == leads["Only A Name"]["id"]
+    assert after["Only A Name"]["Email"] == "named@example.com"
+    assert [c for c in calls(zoho_sandbox, before, writes_only=True) if c["path"].endswith("/Leads")]  # by id
+
+    sync(main, SyncRun.Trigger.RESET)
+    assert len(zoho_sandbox.records(LEADS)) == 2
+
+
+def test_a_zoho_org_store_is_never_synced_into_its_own_org(zoho_sandbox, main):
+    from integrations.zoho.crm import ZohoCRM
+
+    main.connection.org_id = str(ZohoCRM(main.connection).org()["id"])  # as Verify records it
+    main.connection.save()
+    _, second, _ = partner_store(zoho_sandbox, CONTACTS, org=zoho_sandbox.org, name="Same org")
+    second.org_id = main.connection.org_id  # a second connection into the same org
+    second.save()
+    run = sync(main)
+    assert run.status != "succeeded"
+    (unreadable,) = run.report["unreadable_stores"]
+    assert unreadable["store"] == "Same org" and "cannot be synced into itself" in unreadable["message"]
