@@ -4,19 +4,24 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+UV_VERSION := 0.13.9
+# Every platform, Python 3.11 and later; keeps the pins already in the lock unless UPGRADE is given.
+COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 \
+	--custom-compile-command "make lock" $(UPGRADE)
 
-.PHONY: run test lint migrate demo venv clean-db
+.PHONY: run test lint migrate demo venv clean-db lock lock-upgrade
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
-	$(PIP) install --quiet -r requirements.txt
+## Installs come from the lock files (exact versions, checked against their hashes), never from the ranges.
+$(VENV)/.runtime: requirements.lock | $(VENV)/bin/python
+	$(PIP) install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
-	$(PIP) install --quiet -r requirements-dev.txt
+$(VENV)/.dev: requirements.lock requirements-dev.lock | $(VENV)/bin/python
+	$(PIP) install --quiet --require-hashes -r requirements-dev.lock
 	touch $@ $(VENV)/.runtime
 
 .env: | $(VENV)/.runtime
@@ -53,3 +58,13 @@ test: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(PY) -m scripts.ensure_chromium
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## Regenerate the lock files from requirements*.txt (the ranges people edit): new and changed requirements
+## are resolved, every other pin stays. `make lock-upgrade` moves every pin to the newest release in range.
+lock: | $(VENV)/bin/python
+	$(PIP) install --quiet uv==$(UV_VERSION)
+	$(COMPILE) requirements.txt -o requirements.lock
+	$(COMPILE) requirements-dev.txt --constraint requirements.lock -o requirements-dev.lock
+
+lock-upgrade:
+	$(MAKE) lock UPGRADE=--upgrade

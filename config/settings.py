@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "integrations.zoho.apps.Config",
     "integrations.stores.apps.Config",
     "syncs.apps.Config",
+    "profiles.apps.Config",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "profiles.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
@@ -122,12 +124,22 @@ else:
         }
     }
 
+# A task running longer than Q_TIMEOUT seconds is killed by django-q2; `retry` (when the broker hands an
+# unacknowledged task out again) must stay above it, or a task still running would be started twice.
+Q_TIMEOUT = env.int("Q_TIMEOUT", default=600)
+# A sync run works in slices of at most this many seconds, then saves its cursor and continues in a new task;
+# well under Q_TIMEOUT so a slice ends before the worker is killed.
+SYNC_SLICE_SECONDS = env.int("SYNC_SLICE_SECONDS", default=240)
+# A module with more records than this to send goes through Zoho's Bulk Write (500 credits per job of up to
+# 25,000 rows) instead of batch upserts of 100 (1 credit per 10 records).
+BULK_WRITE_MIN_ROWS = env.int("BULK_WRITE_MIN_ROWS", default=5000)
+
 Q_CLUSTER = {
     "name": "zohosync",
     # SQLite serialises writers: one worker avoids lock contention; PostgreSQL takes more.
     "workers": env("Q_WORKERS") or (1 if _is_sqlite else 2),
-    "timeout": 600,
-    "retry": 900,  # must exceed timeout, or the broker hands a running task out again
+    "timeout": Q_TIMEOUT,
+    "retry": Q_TIMEOUT + max(60, Q_TIMEOUT // 2),  # must exceed timeout, or the broker hands a running task out again
     "max_attempts": 3,
     "ack_failures": False,
     "catch_up": False,
@@ -162,16 +174,18 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = "UTC"
+TIME_ZONE = "UTC"  # stored times and schedules; pages use each user's zone (profiles.middleware)
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `collectstatic` writes here; outside DEBUG pages name the hashed copies (long-lived caching), so a deployment
+# must run it after each upgrade.
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 # Security: strict outside DEBUG (`manage.py check --deploy` is clean with production settings).
@@ -203,7 +217,7 @@ CONTENT_SECURITY_POLICY = (
 # Personal data (webhook bodies, run report examples, task results) is pruned daily after this many days.
 DATA_RETENTION_DAYS = env.int("DATA_RETENTION_DAYS", default=30)
 
-# Alerts (re-authorization needed, failing syncs) go to staff users by email when configured.
+# Email for alerts (see ALERT_* below); console output in DEBUG.
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     default="django.core.mail.backends.console.EmailBackend"
@@ -216,6 +230,13 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="zoho-store-sync@localhost")
+# Alerts (syncs/alerts.py), checked every few minutes: each is mailed once when it starts and once when it ends,
+# to active staff users with an email, to these addresses, and to an affiliate for their own connection.
+ALERT_EMAILS = env.list("ALERT_EMAILS", default=[])
+ALERT_FAILED_RUNS = env.int("ALERT_FAILED_RUNS", default=3)  # runs of a connection failed in a row
+ALERT_STORE_UNREADABLE_MINUTES = env.int("ALERT_STORE_UNREADABLE_MINUTES", default=60)
+ALERT_CREDIT_PERCENT = env.int("ALERT_CREDIT_PERCENT", default=80)  # of the daily credit budget, rolling 24 h
+ALERT_WORKER_DOWN_MINUTES = env.int("ALERT_WORKER_DOWN_MINUTES", default=5)  # no worker heartbeat for this long
 
 # Outbound HTTP: every call has a timeout (connect, read) in seconds.
 HTTP_TIMEOUT = (env.float("HTTP_CONNECT_TIMEOUT", default=5.0), env.float("HTTP_READ_TIMEOUT", default=30.0))

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("integrations.zoho.urls")),
     path("", include("integrations.stores.urls")),
     path("", include("syncs.urls")),
+    path("", include("profiles.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

@@ -41,6 +41,15 @@ def settings_check(app_configs=None, **kwargs):
                 id="zohosync.E004",
             )
         )
+    if not 0 < settings.SYNC_SLICE_SECONDS < settings.Q_TIMEOUT:
+        errors.append(
+            Error(
+                f"SYNC_SLICE_SECONDS ({settings.SYNC_SLICE_SECONDS}) must be positive and below Q_TIMEOUT "
+                f"({settings.Q_TIMEOUT}): a sync slice must end before django-q2 kills its worker.",
+                hint="Set SYNC_SLICE_SECONDS to about half of Q_TIMEOUT (defaults: 240 and 600).",
+                id="zohosync.E010",
+            )
+        )
     if not settings.DEBUG:
         if site.scheme != "https":
             errors.append(

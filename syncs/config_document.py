@@ -71,6 +71,7 @@ class ImportPlan:
     settings_changes: dict = field(default_factory=dict)  # SyncSettings field → (old, new)
     mappings: dict = field(default_factory=dict)  # module → list[Row], only modules whose rows change
     mapping_changes: dict = field(default_factory=dict)  # module → {"added": [...], "removed": [...]}
+    notes: list = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -81,6 +82,7 @@ class ImportPlan:
             "changed": self.changed,
             "settings": {name: {"from": old, "to": new} for name, (old, new) in self.settings_changes.items()},
             "mappings": self.mapping_changes,
+            **({"notes": self.notes} if self.notes else {}),
         }
 
 
@@ -144,8 +146,18 @@ def plan_import(sync_settings: SyncSettings, document, crm: ZohoCRM | None = Non
             specs = specs_by_module.get(module) or field_specs(crm.fields(module))
             if key_field not in specs:
                 errors.append(f"policies.{policy}: {module} has no field {key_field}.")
+    stores = document.get("stores")
+    if stores is not None and not (isinstance(stores, list) and all(isinstance(n, str) for n in stores)):
+        errors.append("stores must be a list of store names.")
     if errors:
         raise InvalidDocument(errors)
+    if stores is not None:
+        here = set(included_stores(sync_settings).values_list("name", flat=True))
+        if set(stores) != here:
+            plan.notes.append(
+                "stores are not imported: they follow sync_option and each store's “My store” flag. Listed but "
+                f"not included here: {sorted(set(stores) - here) or 'none'}; included here but not listed: "
+                f"{sorted(here - set(stores)) or 'none'}.")
     for name, new in wanted.items():
         old = getattr(sync_settings, name)
         if old != new:

@@ -404,3 +404,41 @@ class RecordError(models.Model):
 
     def __str__(self):
         return f"{self.module} {self.key}: {self.code}"
+
+
+class Incident(models.Model):
+    """One alert while its condition lasts (see syncs/alerts.py): at most one open row per (kind, subject),
+    mailed once when it opens (`notified_at`) and once when it recovers (`recovery_notified_at`)."""
+
+    class Kind(models.TextChoices):
+        FAILING_RUNS = "failing_runs", "Syncs keep failing"
+        STORE_UNREADABLE = "store_unreadable", "A store cannot be read"
+        REAUTHORIZATION = "reauthorization", "Zoho needs re-authorization"
+        CREDIT_BUDGET = "credit_budget", "Daily API credit budget nearly used"
+        WORKER_DOWN = "worker_down", "No worker is running"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    subject = models.CharField(max_length=100, help_text='What it is about: "connection:<id>" or "worker".')
+    connection = models.ForeignKey(
+        "zoho.ZohoConnection", null=True, blank=True, on_delete=models.CASCADE, related_name="incidents"
+    )
+    summary = models.TextField(blank=True)
+    started_at = models.DateTimeField(help_text="When the condition began (or was first seen).")
+    opened_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(null=True, blank=True, help_text="When the opening email went out.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    recovery_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "subject"], condition=Q(closed_at__isnull=True),
+                                    name="syncs_one_open_incident")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.subject})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

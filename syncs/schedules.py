@@ -1,17 +1,20 @@
 """django-q2 schedule rows for this app, created idempotently (never from `AppConfig.ready()`).
 
-One row, "syncs.tick", runs every minute; each connection's own `next_sync_at` decides when it syncs,
-so changing an interval or pausing a connection never touches django-q2's table. "syncs.prune" runs daily and
-deletes personal data older than the retention period (syncs/retention.py).
+"syncs.tick" runs every minute; each connection's own `next_sync_at` decides when it syncs, so changing an
+interval or pausing a connection never touches django-q2's table. "syncs.alerts" checks for alerts every
+few minutes (syncs/alerts.py). "syncs.prune" runs daily and deletes personal data older than the retention
+period (syncs/retention.py). Times are UTC.
 """
 
 from django.db import transaction
 from django_q.models import Schedule
 
 TICK = "syncs.tick"
+ALERTS = "syncs.alerts"
 PRUNE = "syncs.prune"
 SCHEDULES = {
     TICK: {"func": "syncs.tasks.tick", "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1},
+    ALERTS: {"func": "syncs.alerts.evaluate", "schedule_type": Schedule.MINUTES, "minutes": 5, "repeats": -1},
     PRUNE: {"func": "syncs.retention.prune_personal_data", "schedule_type": Schedule.DAILY, "repeats": -1},
 }
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from syncs import health
-from syncs.views import dashboard, inbox, mapping, preview, progress, reset, runs, wizard
+from syncs.views import dashboard, history, inbox, mapping, preview, progress, reset, runs, wizard
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -15,8 +15,10 @@ urlpatterns = [
     path("zoho/connections/<int:pk>/save/", preview.save, name="sync-save"),
     path("zoho/connections/<int:pk>/sync-now/", runs.sync_now, name="sync-now"),
     path("zoho/connections/<int:pk>/reset-sync/", reset.reset_sync, name="sync-reset"),
+    path("zoho/connections/<int:pk>/history/", history.history, name="sync-history"),
     path("zoho/connections/<int:pk>/errors/", inbox.inbox, name="sync-errors"),
     path("zoho/connections/<int:pk>/errors/retry-all/", inbox.retry_all, name="sync-errors-retry-all"),
+    path("zoho/connections/<int:pk>/errors/export.csv", inbox.export, name="sync-errors-export"),
     path("zoho/connections/<int:pk>/status.json", progress.connection_status, name="sync-status"),
     path("runs/<int:run_id>/", runs.run_detail, name="sync-run"),
     path("runs/<int:run_id>/progress.json", progress.run_progress, name="sync-run-progress"),

@@ -9,7 +9,8 @@ from integrations.stores.models import Store, WebhookEvent
 class StoreAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "is_my_store", "owner", "enabled", "last_check_ok", "last_checked_at"]
     list_filter = ["kind", "is_my_store", "enabled"]
-    search_fields = ["name", "base_url"]
+    list_select_related = ["owner"]
+    search_fields = ["name", "base_url", "owner__email"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # Secrets are never rendered: edit them on the store page (write-only fields).
     exclude = ["credentials", "webhook_secret"]
@@ -29,6 +30,8 @@ class StoreAdmin(admin.ModelAdmin):
 class WebhookEventAdmin(admin.ModelAdmin):
     list_display = ["received_at", "store", "topic", "resource_id", "modified_at", "status", "triggered_at"]
     list_filter = ["status", "topic", "store"]
+    list_select_related = ["store"]
+    date_hierarchy = "received_at"
     search_fields = ["resource_id", "delivery_id"]
     readonly_fields = [f.name for f in WebhookEvent._meta.fields]
 

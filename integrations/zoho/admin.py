@@ -38,6 +38,8 @@ class ZohoApiClientForm(forms.ModelForm):
 class ZohoApiClientAdmin(admin.ModelAdmin):
     form = ZohoApiClientForm
     list_display = ["name", "data_center", "client_id", "owner", "masked_secret"]
+    list_select_related = ["owner"]
+    search_fields = ["name", "client_id", "owner__email"]
     readonly_fields = ["masked_secret", "homepage_url", "redirect_uri"]
 
     @admin.display(description="Client secret")
@@ -49,7 +51,8 @@ class ZohoApiClientAdmin(admin.ModelAdmin):
 class ZohoConnectionAdmin(admin.ModelAdmin):
     list_display = ["name", "org_name", "status", "owner", "accounts_server", "last_verified_at", "last_error"]
     list_filter = ["status"]
-    search_fields = ["name", "org_name", "org_id"]
+    list_select_related = ["owner"]
+    search_fields = ["name", "org_name", "org_id", "user_email", "owner__email"]
     fields = ["name", "api_client", "owner", "status", "concurrency_limit", "daily_credit_budget",
               "org_id", "org_name", "edition", "user_email", "granted_scopes", "accounts_server", "api_domain",
               "masked_refresh_token", "masked_access_token", "access_token_expires_at", "last_error",
@@ -71,6 +74,7 @@ class ZohoConnectionAdmin(admin.ModelAdmin):
 class ZohoApiUsageAdmin(admin.ModelAdmin):
     list_display = ["usage_key", "hour", "calls", "credits"]
     list_filter = ["usage_key"]
+    date_hierarchy = "hour"
 
     def has_add_permission(self, request):
         return False

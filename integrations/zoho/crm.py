@@ -2,8 +2,9 @@
 
 Reference: https://www.zoho.com/crm/developer/docs/api/v8/ (upsert-records, get-records,
 search-records, get-deleted-records, convert-lead, delete-records, field-meta, modules-api, get-org-data,
-get-users). Each call: shared access token (tokens.py), budget + concurrency slot (limits.py), timeout +
-User-Agent (transport.py), retries with backoff for 429/5xx/network, one refresh on INVALID_TOKEN.
+get-users). Each call: shared access token (tokens.py), budget + concurrency slot (limits.py), the
+connection's keep-alive session, timeout + User-Agent (transport.py), retries with backoff for
+429/5xx/network, one refresh on INVALID_TOKEN. `request()` is that call for any Zoho URL (bulk_write.py).
 Request-level failures raise the errors.py taxonomy; per-record failures come back as RecordResult.
 """
 
@@ -85,6 +86,7 @@ class ZohoCRM:
         self.calls = 0
         self.credits = 0
         self.credits_remaining: int | None = None  # X-API-CREDITS-REMAINING, once Zoho sends it
+        self.session = transport.connection_session(connection)  # keep-alive, shared with token refreshes
 
     # --- metadata ------------------------------------------------------------------------------
 
@@ -247,10 +249,22 @@ class ZohoCRM:
                             code="unexpected_response")
         return [RecordResult.from_entry(e if isinstance(e, dict) else {}) for e in entries]
 
-    def _request(self, method: str, path: str, *, params=None, json=None, headers=None, cost: int = 1,
-                 per_record: bool = False) -> dict | None:
-        """One logical call (with retries). Returns the JSON body, or None for 204/304."""
+    def _request(self, method: str, path: str, **kwargs) -> dict | None:
+        """One logical call to `/crm/v8/{path}` (with retries). Returns the JSON body, or None for 204/304."""
+        return self.request(method, f"{self.connection.api_domain.rstrip('/')}/crm/{API_VERSION}/{path}",
+                            label=path, **kwargs)
+
+    def request(self, method: str, url: str, *, label: str = "", params=None, json=None, files=None, headers=None,
+                cost: int = 1, per_record: bool = False, binary: bool = False,
+                scope_needs_reauth: bool = True) -> dict | bytes | None:
+        """One logical call to any Zoho URL of this connection (with retries, token refresh, credits and a
+        concurrency slot). Returns the JSON body (None for 204/304), or the raw bytes with `binary=True`.
+
+        `scope_needs_reauth=False`: an OAUTH_SCOPE_MISMATCH raises ConfigurationError and leaves the connection
+        usable (for optional features such as Bulk Write, whose scopes older grants lack).
+        """
         connection = self.connection
+        label = label or url
         if connection.status == ZohoConnection.Status.DISABLED:
             raise ConfigurationError("This Zoho connection is disabled.", code="disabled")
         token = tokens.access_token(connection, sleep=self.sleep)
@@ -260,11 +274,10 @@ class ZohoCRM:
             limits.spend(connection, cost)
             self.calls += 1
             self.credits += cost
-            url = f"{connection.api_domain.rstrip('/')}/crm/{API_VERSION}/{path}"
             try:
                 with limits.concurrency_slot(connection, sleep=self.sleep):
                     response = transport.send(
-                        method, url, params=params, json=json,
+                        method, url, params=params, json=json, files=files, session=self.session,
                         headers={"Authorization": f"Zoho-oauthtoken {token}", **(headers or {})},
                     )
             except TransientError:
@@ -277,6 +290,8 @@ class ZohoCRM:
             status = response.status_code
             if status in (204, 304):
                 return None
+            if binary and status == 200:
+                return response.content
             doc = _json(response)
             code = str(doc.get("code", "")) if isinstance(doc, dict) else ""
             if status == 401 and code == "INVALID_TOKEN" and not refreshed:
@@ -288,7 +303,7 @@ class ZohoCRM:
                 retry_after = transport.retry_after_seconds(response)
                 if attempt + 1 >= self.backoff.attempts:
                     if garbled:  # ambiguous (a write may have happened): the next run resends, by email
-                        raise TransientError(f"Zoho sent an unreadable response to {method} {path} repeatedly "
+                        raise TransientError(f"Zoho sent an unreadable response to {method} {label} repeatedly "
                                              f"(HTTP {status}, {_content_type(response)}).",
                                              code="unexpected_response", status=status)
                     raise _retry_exhausted(status, code, retry_after)
@@ -298,7 +313,14 @@ class ZohoCRM:
             if status < 300 or (per_record and status == 400 and isinstance(doc, dict)
                                 and isinstance(doc.get("data"), list)):
                 return doc
-            raise self._request_error(status, code, doc, path)
+            if code == "OAUTH_SCOPE_MISMATCH" and not scope_needs_reauth:
+                raise ConfigurationError(
+                    f"Zoho refused {label}: the grant lacks a scope this feature needs (OAUTH_SCOPE_MISMATCH).",
+                    code=code, status=status,
+                    hint="Generate a new Zoho API grant token with every scope listed on the Zoho CRM Integration "
+                    "page (this feature's scopes were added later).",
+                )
+            raise self._request_error(status, code, doc, label)
 
     def _note_credits(self, response):
         remaining = response.headers.get("X-API-CREDITS-REMAINING")

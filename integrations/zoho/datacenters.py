@@ -1,9 +1,9 @@
-"""Zoho data centres: where each one's accounts server (OAuth) and CRM API live.
+"""Zoho data centres: where each one's accounts server (OAuth), CRM API and Bulk Write upload host live.
 
 Reference: https://www.zoho.com/crm/developer/docs/api/v8/multi-dc.html and the official Python SDK's
 `crm/api/dc/*_data_center.py`. The `sandbox` entry (the built-in emulator) exists only while
 `settings.SANDBOX_ENABLED`, and its URLs follow `settings.SITE_URL`, so the registry is computed on
-every lookup rather than frozen at import time.
+every lookup rather than frozen at import time; it has an upload host of its own, as Zoho's DCs do.
 """
 
 from collections.abc import Iterator, Mapping
@@ -20,25 +20,26 @@ class DataCenter:
     accounts_server: str
     api_domain: str
     console_url: str
+    upload_host: str  # where Bulk Write files are uploaded (the SDK's "file upload URL")
 
 
 _PRODUCTION = (
     DataCenter("us", "United States (zoho.com)", "https://accounts.zoho.com", "https://www.zohoapis.com",
-               "https://api-console.zoho.com/"),
+               "https://api-console.zoho.com/", "https://content.zohoapis.com"),
     DataCenter("eu", "Europe (zoho.eu)", "https://accounts.zoho.eu", "https://www.zohoapis.eu",
-               "https://api-console.zoho.eu/"),
+               "https://api-console.zoho.eu/", "https://content.zohoapis.eu"),
     DataCenter("in", "India (zoho.in)", "https://accounts.zoho.in", "https://www.zohoapis.in",
-               "https://api-console.zoho.in/"),
+               "https://api-console.zoho.in/", "https://content.zohoapis.in"),
     DataCenter("au", "Australia (zoho.com.au)", "https://accounts.zoho.com.au", "https://www.zohoapis.com.au",
-               "https://api-console.zoho.com.au/"),
+               "https://api-console.zoho.com.au/", "https://content.zohoapis.com.au"),
     DataCenter("jp", "Japan (zoho.jp)", "https://accounts.zoho.jp", "https://www.zohoapis.jp",
-               "https://api-console.zoho.jp/"),
+               "https://api-console.zoho.jp/", "https://content.zohoapis.jp"),
     DataCenter("ca", "Canada (zohocloud.ca)", "https://accounts.zohocloud.ca", "https://www.zohoapis.ca",
-               "https://api-console.zohocloud.ca/"),
+               "https://api-console.zohocloud.ca/", "https://upload.zohocloud.ca"),
     DataCenter("cn", "China (zoho.com.cn)", "https://accounts.zoho.com.cn", "https://www.zohoapis.com.cn",
-               "https://api-console.zoho.com.cn/"),
+               "https://api-console.zoho.com.cn/", "https://content.zohoapis.com.cn"),
     DataCenter("sa", "Saudi Arabia (zoho.sa)", "https://accounts.zoho.sa", "https://www.zohoapis.sa",
-               "https://api-console.zoho.sa/"),
+               "https://api-console.zoho.sa/", "https://files.zoho.sa"),
 )
 
 
@@ -46,7 +47,7 @@ def _sandbox() -> DataCenter:
     site = settings.SITE_URL.rstrip("/")
     return DataCenter(
         "sandbox", "Sandbox (built-in Zoho emulator)", f"{site}/sandbox/zoho/accounts", f"{site}/sandbox/zoho",
-        f"{site}/sandbox/zoho/accounts/console/",
+        f"{site}/sandbox/zoho/accounts/console/", f"{site}/sandbox/zoho/content",
     )
 
 

@@ -32,6 +32,8 @@ SCOPES = (
     "ZohoCRM.settings.layouts.READ",
     "ZohoCRM.org.READ",
     "ZohoCRM.users.READ",
+    "ZohoCRM.bulk.ALL",  # Bulk Write jobs for big sends
+    "ZohoFiles.files.ALL",  # uploading the Bulk Write file
 )
 SCOPE = ",".join(SCOPES)
 
@@ -197,7 +199,8 @@ def refresh(connection) -> TokenResponse:
         "client_secret": client.client_secret,
         "refresh_token": connection.refresh_token,
     }
-    response = transport.send("POST", _token_url(connection.accounts_server), data=data)
+    response = transport.send("POST", _token_url(connection.accounts_server), data=data,
+                              session=transport.connection_session(connection))
     try:
         return TokenResponse.from_response(response, expect_refresh_token=False)
     except (RateLimited, TransientError):

@@ -1,7 +1,7 @@
 """Where a person sees and fixes a Zoho connection. This app has no such page of its own: the app that owns the
 "Zoho CRM Integration" page (syncs) registers it at start-up, in its AppConfig.ready. The grant-flow views
-(views.py), the re-authorization email (alerts.py) and the dashboard banner (templatetags/zoho_alerts.py) link to
-it through `connection_page`, never by naming another app's URL."""
+(views.py) and the dashboard banner (templatetags/zoho_alerts.py) link to it through `connection_page`, never by
+naming another app's URL. (The re-authorization email is syncs' alert, syncs/alert_mail.py.)"""
 
 from collections.abc import Callable
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from . import alerts, oauth
+from . import oauth
 from .errors import RateLimited, ReauthorizationRequired, TransientError
 from .models import ZohoConnection
 
@@ -142,15 +142,14 @@ def _refresh(connection: ZohoConnection) -> str:
 
 
 def mark_needs_reauthorization(connection: ZohoConnection, error: str):
-    """Stop using the connection (syncs pause on this status), record why and tell the admins once."""
-    changed = ZohoConnection.objects.filter(pk=connection.pk).exclude(
+    """Stop using the connection (syncs pause on this status) and record why; people are told by the
+    re-authorization alert (syncs/alerts.py), which watches this status."""
+    ZohoConnection.objects.filter(pk=connection.pk).exclude(
         status=ZohoConnection.Status.NEEDS_REAUTH
     ).update(status=ZohoConnection.Status.NEEDS_REAUTH, last_error=error, access_token="",
              access_token_expires_at=None, updated_at=timezone.now())
     connection.refresh_from_db()
     logger.warning("Zoho connection %s needs re-authorization: %s", connection.pk, error)
-    if changed:
-        alerts.reauthorization_needed(connection)
 
 
 def _reauth_error(connection: ZohoConnection) -> ReauthorizationRequired:

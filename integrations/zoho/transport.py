@@ -1,6 +1,13 @@
-"""Outbound HTTP to Zoho: one place for the timeout, the User-Agent, backoff and Retry-After."""
+"""Outbound HTTP to Zoho: one place for the sessions, the timeout, the User-Agent, backoff and Retry-After.
 
+Each Zoho connection has one `requests.Session` per thread (`session_for`), so its calls reuse kept-alive
+TLS connections instead of a handshake per call. Sessions keep no cookies: Zoho's API is stateless and one
+connection's cookies must never travel with another's calls.
+"""
+
+import http.cookiejar
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,14 +23,41 @@ VERSION = "0.1.0"
 USER_AGENT = f"ZohoStoreSync/{VERSION}"
 
 
-def send(method: str, url: str, **kwargs) -> requests.Response:
+_local = threading.local()
+
+
+def new_session() -> requests.Session:
+    """A session with our User-Agent that keeps connections alive and refuses every cookie."""
+    session = requests.Session()
+    session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    return session
+
+
+def session_for(key: str) -> requests.Session:
+    """The calling thread's session for one Zoho connection (key: e.g. "connection:7")."""
+    sessions = getattr(_local, "sessions", None)
+    if sessions is None:
+        sessions = _local.sessions = {}
+    if key not in sessions:
+        sessions[key] = new_session()
+    return sessions[key]
+
+
+def connection_session(connection) -> requests.Session:
+    """The session of a ZohoConnection (API calls and its token refreshes share it)."""
+    return session_for(f"connection:{connection.pk}")
+
+
+def send(method: str, url: str, *, session: requests.Session | None = None, **kwargs) -> requests.Response:
     """One HTTP request with our timeout and User-Agent; no redirects (a token endpoint must not move).
 
+    `session` is the connection's (keep-alive); without one, a one-off request (e.g. a first code exchange).
     Network failures become TransientError, with a message that names the host but no parameters.
     """
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **kwargs.pop("headers", {})}
     try:
-        return requests.request(
+        return (session or requests).request(
             method, url, headers=headers, timeout=settings.HTTP_TIMEOUT, allow_redirects=False, **kwargs
         )
     except requests.RequestException as exc:

@@ -328,3 +328,14 @@ def magento_websites(store: SandboxStore) -> list[dict]:
     sites += [{"id": w.website_id, "code": w.code, "name": w.name, "default_group_id": w.website_id}
               for w in store.websites.order_by("website_id")]
     return sites
+
+
+def magento_store_views(store: SandboxStore) -> list[dict]:
+    """GET /V1/store/storeViews: one store view per website here (id = the website's id), plus the admin view."""
+    views = [{"id": 0, "code": "admin", "website_id": 0, "store_group_id": 0, "name": "Admin", "sort_order": 0,
+              "extension_attributes": [], "is_active": 1}]
+    views += [{"id": w.website_id, "code": f"{w.code}_view", "website_id": w.website_id,
+               "store_group_id": w.website_id, "name": f"{w.name} Store View", "sort_order": 0,
+               "extension_attributes": [], "is_active": 1}
+              for w in store.websites.order_by("website_id")]
+    return views

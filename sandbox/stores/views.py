@@ -248,9 +248,8 @@ def magento_api(request, slug, route):
     if route == "/V1/integration/admin/token" and request.method == "POST":
         return _magento_error("Please use the 2fa provider-specific endpoints to obtain a token.", 401,
                               {"active_providers": ["google"]})
-    match = re.fullmatch(
-        r"/V1/(customers/search|customers/(\d+)|orders|store/websites|products|attributeMetadata/customer/custom)",
-        route)
+    match = re.fullmatch(r"/V1/(customers/search|customers/(\d+)|orders|store/websites|store/storeViews|products|"
+                         r"attributeMetadata/customer/custom)", route)
     if not match or request.method != "GET":
         return JsonResponse({"message": "Request does not match any route.", "trace": None}, status=404)
     acl = ACL[match.group(1).split("/")[0]]
@@ -258,6 +257,8 @@ def magento_api(request, slug, route):
         return _magento_error("The consumer isn't authorized to access %resources.", 401, {"resources": acl})
     if match.group(1) == "store/websites":
         return JsonResponse(payloads.magento_websites(store), safe=False)
+    if match.group(1) == "store/storeViews":
+        return JsonResponse(payloads.magento_store_views(store), safe=False)
     if match.group(1) == "attributeMetadata/customer/custom":
         return JsonResponse(payloads.magento_customer_attributes(store), safe=False)
     if match.group(1) == "products":

@@ -1,5 +1,6 @@
 """API credits as Zoho counts them (zoho-crm-api.md §4.1): 1 per call by default, 1 per 10 records for
-insert/update/upsert, 5 for lead conversion, 2 for deleted-record ids; a rolling 24-hour budget per org."""
+insert/update/upsert, 5 for lead conversion, 2 for deleted-record ids, 500 per Bulk Write job; a rolling
+24-hour budget per org."""
 
 import math
 from datetime import timedelta
@@ -10,7 +11,7 @@ from django.utils import timezone
 from .models import ApiCall, Org
 
 WINDOW = timedelta(hours=24)
-FIXED_COSTS = {"convert": 5, "deleted": 2}
+FIXED_COSTS = {"convert": 5, "deleted": 2, "bulk_write": 500}
 
 
 def cost(operation: str, record_count: int = 0) -> int:

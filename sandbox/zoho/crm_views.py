@@ -105,9 +105,19 @@ def _parse_body(request):
 @csrf_exempt
 @login_not_required
 def api(request, path: str):
+    def resolve():
+        route = _route(request.method, [segment for segment in path.split("/") if segment])
+        return HANDLERS[route.handler], route.module, route.record_id
+
+    return serve(request, resolve)
+
+
+def serve(request, resolve, *, json_body: bool = True):
+    """Run one API call: `resolve()` → (handler, module, record id) or ApiError; then authentication, fault
+    knobs, the org's concurrency and credit limits, the handler, the credit header and the call log."""
     org, cost = None, 0
     try:
-        route = _route(request.method, [segment for segment in path.split("/") if segment])
+        handler, module, record_id = resolve()
         access = _authenticate(request)
         org = access.client.org
         failure = faults.take_failure(org)
@@ -118,9 +128,9 @@ def api(request, path: str):
                 if credits.remaining(org) <= 0:
                     raise api_errors.too_many_requests()
                 faults.add_latency(org)
-                call = Call(request=request, access=access, org=org, module=route.module,
-                            record_id=route.record_id, body=_parse_body(request))
-                response, cost = HANDLERS[route.handler](call)
+                call = Call(request=request, access=access, org=org, module=module, record_id=record_id,
+                            body=_parse_body(request) if json_body else None)
+                response, cost = handler(call)
             for header, value in credits.headers(org, cost).items():
                 response[header] = value
     except api_errors.ApiError as error:

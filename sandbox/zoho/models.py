@@ -223,6 +223,53 @@ class Faults(models.Model):
     latency_ms = models.PositiveIntegerField(default=0)
     # Turn the next upsert/insert/update into a 207 by failing its last record.
     partial_next = models.PositiveIntegerField(default=0)
+    # Fail the next N Bulk Write jobs (state FAILED, no result file) when they are processed.
+    bulk_fail_next = models.PositiveIntegerField(default=0)
 
     def __str__(self):
         return f"faults of {self.org}"
+
+
+class BulkFile(models.Model):
+    """A zip uploaded to the upload host for Bulk Write; a job refers to it by `file_id`."""
+
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="bulk_files")
+    file_id = models.CharField(max_length=19, unique=True)
+    name = models.CharField(max_length=200)
+    content = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"bulk file {self.file_id}"
+
+
+class BulkJob(models.Model):
+    """A Bulk Write job. The sandbox has no worker: a job advances one state per status read
+    (ADDED → IN PROGRESS → COMPLETED/FAILED), or all at once when a tester runs the pending jobs."""
+
+    ADDED, IN_PROGRESS, COMPLETED, FAILED = "ADDED", "IN PROGRESS", "COMPLETED", "FAILED"
+    PROCESSING = "PROCESSING"  # claimed by the request that writes its rows (shown as IN PROGRESS)
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="bulk_jobs")
+    job_id = models.CharField(max_length=19, unique=True)
+    created_by = models.ForeignKey(OrgUser, null=True, on_delete=models.SET_NULL, related_name="+")
+    file = models.ForeignKey(BulkFile, on_delete=models.CASCADE, related_name="jobs")
+    operation = models.CharField(max_length=10)
+    module = models.CharField(max_length=40)
+    find_by = models.CharField(max_length=100, blank=True)
+    field_mappings = models.JSONField(default=list)
+    ignore_empty = models.BooleanField(default=False)
+    callback_url = models.URLField(max_length=500, blank=True)
+    status = models.CharField(max_length=12, default=ADDED)
+    code = models.CharField(max_length=40, blank=True)
+    added_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    total_count = models.PositiveIntegerField(default=0)
+    result = models.BinaryField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"bulk job {self.job_id} ({self.status})"

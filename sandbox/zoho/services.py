@@ -11,7 +11,19 @@ from sandbox.routers import SANDBOX_DB
 
 from . import identifiers
 from .fields import CUSTOM_FIELD_TYPES, MODULES, field_defs
-from .models import AccessToken, ApiCall, ApiClient, CustomField, Faults, Org, OrgUser, Record, RefreshToken
+from .models import (
+    AccessToken,
+    ApiCall,
+    ApiClient,
+    BulkFile,
+    BulkJob,
+    CustomField,
+    Faults,
+    Org,
+    OrgUser,
+    Record,
+    RefreshToken,
+)
 
 
 class SandboxError(Exception):
@@ -106,11 +118,13 @@ def add_custom_field(org: Org, module: str, label: str, data_type: str = "text",
 # --- Fault knobs -------------------------------------------------------------------------------------------
 
 def set_faults(org: Org, *, fail_next: int | None = None, fail_mode: str | None = None,
-               latency_ms: int | None = None, partial_next: int | None = None) -> Faults:
+               latency_ms: int | None = None, partial_next: int | None = None,
+               bulk_fail_next: int | None = None) -> Faults:
     if fail_mode is not None and fail_mode not in Faults.FAIL_MODES:
         raise SandboxError(f"Unknown failure {fail_mode!r}; choose from {', '.join(Faults.FAIL_MODES)}.")
     changes = {key: value for key, value in {
         "fail_next": fail_next, "fail_mode": fail_mode, "latency_ms": latency_ms, "partial_next": partial_next,
+        "bulk_fail_next": bulk_fail_next,
     }.items() if value is not None}
     if any(value < 0 for key, value in changes.items() if key != "fail_mode"):
         raise SandboxError("Counts and latency cannot be negative.")
@@ -120,7 +134,7 @@ def set_faults(org: Org, *, fail_next: int | None = None, fail_mode: str | None 
 
 
 def clear_faults(org: Org) -> Faults:
-    return set_faults(org, fail_next=0, fail_mode="500", latency_ms=0, partial_next=0)
+    return set_faults(org, fail_next=0, fail_mode="500", latency_ms=0, partial_next=0, bulk_fail_next=0)
 
 
 def expire_access_tokens(org: Org) -> int:
@@ -154,9 +168,12 @@ def delete_records(org: Org, module: str, *, ids: list[str] | None = None, count
 
 
 def reset(org: Org) -> None:
-    """Forget the org's records, call log, tokens and faults (clients, users and custom fields stay)."""
+    """Forget the org's records, Bulk Write jobs, call log, tokens and faults (clients, users and custom fields
+    stay)."""
     with atomic():
         Record.objects.filter(org=org).delete()
+        BulkJob.objects.filter(org=org).delete()
+        BulkFile.objects.filter(org=org).delete()
         ApiCall.objects.filter(org=org).delete()
         RefreshToken.objects.filter(client__org=org).delete()
         AccessToken.objects.filter(client__org=org).delete()
@@ -175,7 +192,7 @@ def org_summary(org: Org) -> dict:
 
 def faults_summary(faults: Faults) -> dict:
     return {"fail_next": faults.fail_next, "fail_mode": faults.fail_mode, "latency_ms": faults.latency_ms,
-            "partial_next": faults.partial_next}
+            "partial_next": faults.partial_next, "bulk_fail_next": faults.bulk_fail_next}
 
 
 def calls(org: Org, limit: int = 200) -> list[dict]:

@@ -1,28 +1,49 @@
-"""The error inbox: each record Zoho refused (or pre-validation caught), why, and Retry / Ignore."""
+"""The error inbox: each record Zoho refused (or pre-validation caught), why, and Retry / Ignore. Paginated,
+searchable and filtered (syncs/inbox_filter.py); "Retry all matching" and the CSV export take the same filters."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from syncs import services
+from syncs.inbox_filter import InboxFilter, csv_rows
 from syncs.models import RecordError
 from syncs.views import access
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50
+
+
+def connection_errors(user, connection):
+    return access.errors_for(user).filter(settings__connection=connection)
 
 
 def inbox(request, pk):
     connection = access.connection_or_404(request.user, pk)
-    sync_settings = access.settings_or_none(connection)
-    status = request.GET.get("status", RecordError.Status.OPEN)
-    if status not in RecordError.Status.values:
-        status = RecordError.Status.OPEN
-    errors = sync_settings.errors.filter(status=status).select_related("run") if sync_settings else []
+    errors = connection_errors(request.user, connection)
+    filters = InboxFilter(request.GET, errors)
+    page = Paginator(filters.apply(errors).select_related("run"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "syncs/inbox.html", {
-        "connection": connection, "errors": errors[:PAGE_SIZE], "status": status,
-        "statuses": RecordError.Status.choices, "can_configure": access.can_configure(request.user),
+        "connection": connection, "filters": filters, "page": page, "errors": page.object_list,
+        "query": filters.query(), "can_configure": access.can_configure(request.user),
+        "any_filter": bool(set(filters.criteria()) - {"status"}),
     })
+
+
+def export(request, pk):
+    """The CSV of what the inbox shows with these filters (every page of it)."""
+    connection = access.connection_or_404(request.user, pk)
+    errors = connection_errors(request.user, connection)
+    matching = InboxFilter(request.GET, errors).apply(errors)
+    rows = csv_rows(matching, timezone.get_current_timezone())
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    filename = f"error-inbox-{connection.name}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def _back(request, error):
@@ -53,10 +74,12 @@ def ignore(request, error_id):
 
 @require_POST
 def retry_all(request, pk):
+    """"Retry all matching": every record the posted filters match (all pages), resolved ones excepted."""
     connection = access.connection_or_404(request.user, pk)
     access.require_configure(request.user)
-    errors = access.errors_for(request.user).filter(settings__connection=connection,
-                                                    status=RecordError.Status.OPEN)
-    count = services.retry_errors(errors)
+    errors = connection_errors(request.user, connection)
+    filters = InboxFilter(request.POST, errors)
+    count = services.retry_errors(filters.apply(errors))
     messages.success(request, f"{count} record(s) will be sent again by the sync that starts now.")
-    return redirect("sync-errors", pk=connection.pk)
+    url, query = reverse("sync-errors", args=[connection.pk]), filters.query()
+    return redirect(f"{url}?{query}" if query else url)

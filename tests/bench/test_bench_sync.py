@@ -1,4 +1,5 @@
-"""`manage.py bench_sync` at a small N, for real: an in-process server, the engine over HTTP, the naive baseline."""
+"""`manage.py bench_sync` at a small N, for real: the sandbox served by a child process, the engine over HTTP, the
+naive baseline."""
 
 import json
 import math
@@ -30,6 +31,13 @@ def test_it_prints_one_json_document_with_both_contenders_and_three_runs(report)
             for key in ("zoho_calls", "credits", "wall_seconds", "records_per_second", "peak_rss_mb", "db_queries"):
                 assert key in figures
     assert set(report["ratios"]) == set(RUNS)
+
+
+def test_the_sandbox_is_served_by_a_child_process_whose_time_is_still_counted(report):
+    assert report["server"] == "child process"
+    initial = report["ours"]["initial"]
+    assert 0 < initial["outside_seconds"] < initial["wall_seconds"]  # the child's busy time reached this process
+    assert initial["own_seconds"] == pytest.approx(initial["wall_seconds"] - initial["outside_seconds"], abs=0.002)
 
 
 def test_it_sends_ceil_records_over_100_upserts_per_module_on_the_initial_sync(report):

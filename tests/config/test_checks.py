@@ -45,3 +45,19 @@ def test_production_settings_pass(settings):
     settings.SANDBOX_ENABLED = False
     settings.SITE_URL = "https://sync.example.com"
     assert error_ids(settings) == set()
+
+
+def test_it_refuses_a_sync_slice_longer_than_the_worker_timeout(settings):
+    settings.Q_TIMEOUT = 60
+    settings.SYNC_SLICE_SECONDS = 60
+    errors = [m for m in run_checks(include_deployment_checks=False) if m.id == "zohosync.E010"]
+    assert errors and "Q_TIMEOUT (60)" in errors[0].msg
+    settings.SYNC_SLICE_SECONDS = 30
+    assert "zohosync.E010" not in error_ids(settings)
+
+
+def test_the_broker_redelivers_only_after_the_worker_timeout():
+    from django.conf import settings as live
+
+    assert live.Q_CLUSTER["timeout"] == live.Q_TIMEOUT
+    assert live.Q_CLUSTER["retry"] > live.Q_CLUSTER["timeout"]

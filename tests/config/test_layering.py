@@ -40,7 +40,7 @@ def offending(packages, forbidden):
 
 
 def test_the_product_imports_nothing_from_the_sandbox_or_the_benchmarks():
-    assert offending(["config", "integrations", "syncs"], ["sandbox", "bench"]) == []
+    assert offending(["config", "integrations", "syncs", "profiles"], ["sandbox", "bench"]) == []
 
 
 def test_the_emulators_import_nothing_from_the_product():

@@ -21,7 +21,7 @@ def production_env(tmp_path) -> dict:
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "BEHIND_HTTPS_PROXY": "True",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}",
         "SANDBOX_DATABASE_URL": f"sqlite:///{tmp_path / 'sandbox.sqlite3'}",
-        "LOG_STREAM": "stderr",
+        "LOG_STREAM": "stderr", "STATIC_ROOT": str(tmp_path / "static"),
     }
 
 
@@ -57,8 +57,9 @@ print(json.dumps({
 
 def test_production_responses_carry_security_headers_and_secure_cookies(tmp_path):
     env = production_env(tmp_path)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE_DIR, env=env,
-                   check=True, timeout=120, capture_output=True)
+    for command in (["migrate", "--noinput", "-v", "0"], ["collectstatic", "--noinput", "-v", "0"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=BASE_DIR, env=env, check=True, timeout=120,
+                       capture_output=True)
     result = subprocess.run([sys.executable, "-c", PROBE], cwd=BASE_DIR, env=env, capture_output=True, text=True,
                             timeout=60, check=False)
     assert result.returncode == 0, result.stderr
@@ -73,6 +74,32 @@ def test_production_responses_carry_security_headers_and_secure_cookies(tmp_path
     assert seen["csrf_cookie"] == {"secure": True, "samesite": "Lax"}
     assert seen["session_cookie_secure"] and seen["session_cookie_httponly"]
     assert not seen["sandbox"] and not seen["allow_private_store_urls"]
+
+
+STATIC_PROBE = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.core.management import call_command
+from django.templatetags.static import static
+call_command("collectstatic", "--noinput", "--verbosity", "0")
+print(json.dumps({"backend": settings.STORAGES["staticfiles"]["BACKEND"], "css": static("css/app.css"),
+                  "root": str(settings.STATIC_ROOT)}))
+"""
+
+
+def test_production_static_files_get_hashed_names_for_long_lived_caching(tmp_path):
+    static_root = tmp_path / "static"
+    result = subprocess.run([sys.executable, "-c", STATIC_PROBE], cwd=BASE_DIR,
+                            env=production_env(tmp_path), capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["backend"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert seen["root"] == str(static_root)
+    hashed = seen["css"].removeprefix("/static/")
+    assert hashed != "css/app.css" and hashed.startswith("css/app.") and hashed.endswith(".css")
+    assert (static_root / hashed).is_file() and (static_root / (hashed + ".gz")).is_file()
+    assert json.loads((static_root / "staticfiles.json").read_text())["paths"]["css/app.css"] == hashed
 
 
 SANDBOX_OFF_PROBE = """

@@ -267,3 +267,16 @@ def test_deals_can_be_switched_off(zoho_sandbox, woo, main):
     main.refresh_from_db()
     sync(main)
     assert not deals(zoho_sandbox) and not calls_to(zoho_sandbox, DEALS)
+
+
+def test_a_reset_resends_every_deal_by_its_zoho_id_without_duplicates(zoho_sandbox, woo, main):
+    from syncs.reset import start_reset
+
+    shop, store = woo
+    sync(main)
+    before = {d["id"] for d in deals(zoho_sandbox)}
+    run = start_reset(main)  # runs inline in tests
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.created == 0
+    assert {d["id"] for d in deals(zoho_sandbox)} == before and len(before) == shop.orders.count()
+    assert SyncedRecord.objects.filter(module=DEALS, status="synced").count() == len(before)

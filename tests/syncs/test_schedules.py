@@ -20,9 +20,12 @@ def test_it_creates_the_tick_once_however_often_it_runs():
     tick = Schedule.objects.get(name="syncs.tick")
     assert tick.func == "syncs.tasks.tick"
     assert tick.schedule_type == Schedule.MINUTES and tick.minutes == 1 and tick.repeats == -1
-    assert sorted(Schedule.objects.values_list("name", flat=True)) == ["someone.else", "syncs.prune", "syncs.tick"]
+    alerts = Schedule.objects.get(name="syncs.alerts")
+    assert alerts.func == "syncs.alerts.evaluate" and alerts.minutes == 5 and alerts.repeats == -1
     prune = Schedule.objects.get(name="syncs.prune")
     assert prune.func == "syncs.retention.prune_personal_data" and prune.schedule_type == Schedule.DAILY
+    assert sorted(Schedule.objects.values_list("name", flat=True)) == [
+        "someone.else", "syncs.alerts", "syncs.prune", "syncs.tick"]
 
 
 def test_it_is_wired_to_post_migrate_for_the_default_database_only():

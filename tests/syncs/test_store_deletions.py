@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from integrations.stores.models import Store
 from integrations.stores.sources import get_source
+from integrations.stores.sources.http import read_retry
 from integrations.zoho.crm import ZohoCRM
 from integrations.zoho.models import ZohoApiClient, ZohoConnection
 from sandbox.stores import services as shop_services
@@ -137,18 +138,21 @@ def test_it_keeps_a_customer_deleted_in_one_store_but_still_in_another(zoho_sand
 
 
 def test_it_flags_nothing_when_the_scan_fails_midway_and_the_next_run_does_it(zoho_sandbox, store_sandbox, http, main):
-    failing = OneStorePage("/wc/v3/customers?", "_fields=id&", "page=3")
-    http.add(failing)
+    # The page fails on every attempt of the run: the first try and each of the store session's retries.
+    failing = [OneStorePage("/wc/v3/customers?", "_fields=id&", "page=3") for _ in range(read_retry().total + 1)]
+    for page in failing:
+        http.add(page)
     shop = store_sandbox.woocommerce("shop-del", customers=30, seed="d")
     store_sandbox.app_store(shop, config={"page_size": 5})
     sync(main)
     gone = registered_customer_in(shop, LEADS)
     shop_services.delete_customer(gone)
-    failing.armed = True
+    for page in failing:
+        page.armed = True
 
     run = sync(main)
 
-    assert failing.call_count == 1
+    assert [page.call_count for page in failing] == [1, 1, 1, 1]
     assert run.status == "failed" and run.stop_reason == "store_error" and "HTTP 503" in run.error_summary
     assert not CustomerSnapshot.objects.filter(deleted=True).exists()
     assert gone.email in zoho_emails(zoho_sandbox, LEADS)
@@ -156,6 +160,22 @@ def test_it_flags_nothing_when_the_scan_fails_midway_and_the_next_run_does_it(zo
 
     again = sync(main)
     assert again.status == "succeeded" and gone.email not in zoho_emails(zoho_sandbox, LEADS)
+
+
+def test_one_flaky_store_page_is_retried_and_the_run_succeeds(zoho_sandbox, store_sandbox, http, main):
+    flaky = OneStorePage("/wc/v3/customers?", "_fields=id&", "page=3")
+    http.add(flaky)
+    shop = store_sandbox.woocommerce("shop-del", customers=30, seed="d")
+    store_sandbox.app_store(shop, config={"page_size": 5})
+    sync(main)
+    gone = registered_customer_in(shop, LEADS)
+    shop_services.delete_customer(gone)
+    flaky.armed = True
+
+    run = sync(main)
+
+    assert flaky.call_count == 1  # answered 503 once; the session's retry read the page from the store
+    assert run.status == "succeeded" and gone.email not in zoho_emails(zoho_sandbox, LEADS)
 
 
 def test_it_scans_nothing_when_the_policy_is_to_ignore_deletions(zoho_sandbox, store_sandbox, main):

@@ -6,6 +6,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from integrations.models import AuditEntry
 from syncs.models import ACCOUNTS, CONTACTS, DEALS, LEADS, SALES_ORDERS, CustomerSnapshot, FieldMapping, SyncSettings
 from tests.syncs.conftest import make_connection, make_settings
 
@@ -67,8 +68,14 @@ def test_import_applies_changes_and_says_what_changed(demo, tmp_path):
                                               "removed": []}}
     saved = SyncSettings.objects.get()
     assert not saved.sync_leads and saved.interval_minutes == 15
+    entry = AuditEntry.objects.get(actor="manage.py sync_config")
+    assert "sync_leads" in entry.detail and "the Contacts mapping" in entry.detail
     assert (CONTACTS, "city", "Description", "upper") in mapping_rows(saved)
     assert command("import", "--connection", "demo", path)["changed"] is False
+
+    document["stores"] = ["Production shop"]
+    noted = command("import", "--connection", "demo", write(tmp_path, document))
+    assert noted["changed"] is False and "Production shop" in noted["notes"][0]
 
 
 def test_an_import_naming_an_unknown_zoho_field_exits_1_and_changes_nothing(demo, tmp_path):
@@ -131,3 +138,10 @@ def test_an_import_with_a_bad_fixed_value_or_an_unknown_store_field_changes_noth
                for e in errors), errors
     assert any("custom:loyalty_tier is not a store field" in e for e in errors), errors
     assert mapping_rows(demo) == before
+
+
+def test_an_unknown_connection_exits_1_with_one_json_document(db):
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="No Zoho connection named 'nope'"):
+        call_command("sync_config", "export", "--connection", "nope", stdout=out)
+    assert json.loads(out.getvalue())["ok"] is False

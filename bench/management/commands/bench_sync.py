@@ -23,14 +23,15 @@ class Command(BaseCommand):
         parser.add_argument("--naive-limit", type=int, help="run the naive baseline on the first M customers only "
                             "and scale its totals (labelled as extrapolated)")
         parser.add_argument("--trace-memory", action="store_true", help="also measure the Python heap peak with "
-                            "tracemalloc; the sandbox is then served by a child process so the heap is the engine's "
-                            "alone (slower: use separate runs for time and for memory)")
+                            "tracemalloc (slower: use separate runs for time and for memory)")
+        parser.add_argument("--in-process-server", action="store_true", help="serve the sandbox from a thread of "
+                            "this process instead of a child process (it then shares the engine's GIL and heap)")
         parser.add_argument("--in-place", action="store_true", help="use the configured databases instead of "
                             "scratch ones (refused if other stores would be synced)")
         parser.add_argument("--output", help="also write the JSON document to this file")
 
     def handle(self, *args, customers, changed_fraction, latency_ms, json, no_naive, naive_runs, naive_limit,
-               trace_memory, in_place, output, **options):
+               trace_memory, in_place, output, in_process_server=False, **options):
         naive_runs = () if no_naive else tuple(run.strip() for run in naive_runs.split(",") if run.strip())
         if set(naive_runs) - set(RUNS):
             raise CommandError(f"--naive-runs takes {', '.join(RUNS)}.")
@@ -43,12 +44,12 @@ class Command(BaseCommand):
         try:
             if in_place:
                 report = self.measure(customers, changed_fraction, latency_ms, naive_runs, naive_limit,
-                                      trace_memory, progress)
+                                      trace_memory, progress, not in_process_server)
             else:
                 progress("creating scratch databases…")
                 with scratch_databases():
                     report = self.measure(customers, changed_fraction, latency_ms, naive_runs, naive_limit,
-                                          trace_memory, progress)
+                                          trace_memory, progress, not in_process_server)
         except BenchError as exc:
             raise CommandError(str(exc))
         document = dumps(report)
@@ -61,11 +62,13 @@ class Command(BaseCommand):
             self.stdout.write(table(report))
 
     @staticmethod
-    def measure(customers, fraction, latency_ms, naive_runs, naive_limit, trace_memory, progress):
-        with serving_app(separate_process=trace_memory) as served:
-            return run_benchmark(customers, fraction=fraction, latency_ms=latency_ms, naive_runs=naive_runs,
-                                 naive_limit=naive_limit, trace_memory=trace_memory, busy=served.busy,
-                                 progress=progress)
+    def measure(customers, fraction, latency_ms, naive_runs, naive_limit, trace_memory, progress, separate_process):
+        with serving_app(separate_process=separate_process) as served:
+            report = run_benchmark(customers, fraction=fraction, latency_ms=latency_ms, naive_runs=naive_runs,
+                                   naive_limit=naive_limit, trace_memory=trace_memory, busy=served.busy,
+                                   progress=progress)
+        report["server"] = "child process" if separate_process else "thread of the benchmarking process"
+        return report
 
 
 def dumps(report) -> str:

@@ -5,6 +5,11 @@ only, no private/loopback/link-local addresses unless `settings.ALLOW_PRIVATE_ST
 redirects are followed only within the same scheme and host (never to another host). The address each
 connection actually reaches is checked again at connect time (`peer_guard`: DNS may answer differently the
 second time), and every refused address gets the same message.
+
+Each store gets one session (`store_session`: keep-alive) whose guarded adapter also retries a failed read:
+connection errors, 429 and 5xx answers, with exponential backoff and the store's `Retry-After` (urllib3's
+`Retry`, bounded in count and in wait), so one flaky page does not fail a run. Writes are never retried, nor
+is a refused address.
 """
 
 import re
@@ -13,13 +18,44 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
+from urllib3.util.retry import Retry
 
 from integrations.logging import redact
 from integrations.stores.sources.errors import SourceError
-from integrations.stores.sources.peer_guard import ADDRESS_REFUSED, RefusedAddress, guard, is_refused
+from integrations.stores.sources.peer_guard import ADDRESS_REFUSED, PeerCheckingAdapter, RefusedAddress, is_refused
 
 USER_AGENT = "ZohoStoreSync/1.0 (+store sync)"
 MAX_REDIRECTS = 3
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_AFTER_CAP = 30.0  # seconds; a longer Retry-After is cut to this (the run must not stall on one page)
+
+
+class StoreRetry(Retry):
+    """urllib3's Retry with the store's `Retry-After` honoured up to RETRY_AFTER_CAP seconds."""
+
+    def get_retry_after(self, response):
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, RETRY_AFTER_CAP)
+
+
+def read_retry() -> Retry:
+    """At most 3 retries of an idempotent request (GET/HEAD…); waits 0, 1, 2 s or the capped Retry-After;
+    after the last one the store's answer is returned as is (the caller turns it into a SourceError)."""
+    return StoreRetry(total=3, connect=2, read=1, status=3, redirect=False, backoff_factor=0.5, backoff_max=10,
+                      status_forcelist=RETRY_STATUSES, allowed_methods=Retry.DEFAULT_ALLOWED_METHODS,
+                      respect_retry_after_header=True, raise_on_status=False)
+
+
+def store_session(auth=None, headers: dict | None = None) -> requests.Session:
+    """The one session of a store: our User-Agent, its auth, and on http and https the peer-checking adapter
+    with the read retries."""
+    session = requests.Session()
+    session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})})
+    session.auth = auth
+    adapter = PeerCheckingAdapter(max_retries=read_retry())
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 def check_store_url(url: str) -> str:
@@ -50,9 +86,7 @@ class StoreHTTP:
 
     def __init__(self, base_url: str, auth=None, headers: dict | None = None):
         self.base_url = check_store_url(base_url)
-        self.session = guard(requests.Session())
-        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})})
-        self.session.auth = auth
+        self.session = store_session(auth, headers)
 
     def get(self, path: str, params=None) -> requests.Response:
         return self.request("GET", self.base_url + path, params=params)

@@ -244,6 +244,7 @@ class MagentoSource(Source):
         """`/V1/orders` filtered on `updated_at` (gteq), by id (which never changes, so no order shifts onto a
         page already read); guest orders (no customer_id) included."""
         filters = [[("updated_at", magento_time(since), "gteq")]] if since is not None else []
+        filters += self._store_view_filter()
         for page in self._search("/orders", filters, [("entity_id", "ASC")]):
             for data in page:
                 if isinstance(data, dict) and not _changed_since(data, since):
@@ -251,6 +252,18 @@ class MagentoSource(Source):
                 order = self.parse_or_skip(self._order, data)
                 if order is not None:
                     yield order
+
+    def _store_view_filter(self) -> list:
+        """A store limited to one website reads that website's orders only: those placed in its store views."""
+        if not self.website_id:
+            return []
+        views = self._get("/store/storeViews")
+        ids = [str(v["id"]) for v in views if isinstance(v, dict) and _is_id(v.get("id"))
+               and str(v.get("website_id")) == str(self.website_id)]
+        if not ids:
+            raise SourceError(f"Magento has no store view on website {self.website_id}: check the store's website.",
+                              permanent=True)
+        return [[("store_id", ",".join(ids), "in")]]
 
     def _order(self, data: dict) -> Order:
         if not _is_id(data.get("entity_id")):

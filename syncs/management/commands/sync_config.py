@@ -6,6 +6,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from integrations import audit
 from integrations.zoho.errors import ZohoError
 from syncs.config_document import InvalidDocument, apply_import, export_document, plan_import
 from syncs.management.commands._runs import settings_named
@@ -26,7 +27,11 @@ class Command(BaseCommand):
         load.add_argument("--json", action="store_true", help="(the summary is always one JSON document)")
 
     def handle(self, *args, action, connection, **options):
-        [sync_settings] = settings_named(connection)
+        try:
+            [sync_settings] = settings_named(connection)
+        except CommandError as exc:
+            self.stdout.write(json.dumps({"connection": connection, "ok": False, "errors": [str(exc)]}, indent=2))
+            raise
         if action == "export":
             self.stdout.write(json.dumps(export_document(sync_settings), indent=2))
             return
@@ -42,6 +47,11 @@ class Command(BaseCommand):
             raise CommandError(f"Could not read the org's fields from Zoho, nothing changed: {exc.explanation}")
         if not options["dry_run"]:
             apply_import(sync_settings, plan)
+            if plan.changed:
+                changed = [*plan.settings_changes, *(f"the {m} mapping" for m in plan.mappings)]
+                audit.record(audit.Action.SETTINGS, f"Imported sync settings (sync_config): changed "
+                             f"{', '.join(changed)}.", connection=sync_settings.connection,
+                             actor="manage.py sync_config")
         self.stdout.write(json.dumps({"connection": connection, "ok": True, "dry_run": options["dry_run"],
                                       **plan.summary()}, indent=2))
 

@@ -125,6 +125,32 @@ def test_a_store_limited_to_one_website_reads_only_its_customers(store_sandbox):
 
 
 @SANDBOX
+def test_orders_are_read_by_updated_at_guests_included_and_scoped_to_the_stores_website(store_sandbox):
+    shop = store_sandbox.magento()
+    old = datetime(2024, 1, 1, tzinfo=UTC)
+    home = SandboxCustomer.objects.create(store=shop, email="home@example.com", website_id=1)
+    eu = SandboxCustomer.objects.create(store=shop, email="eu@example.com", website_id=2)
+    orders = [SandboxOrder.objects.create(store=shop, customer=customer, total="12.50", status="processing",
+                                          billing=billing, date_created=old, date_modified=old)
+              for customer, billing in ((home, {"email": "home@example.com"}), (eu, {"email": "eu@example.com"}),
+                                        (None, {"email": "Guest@Example.com", "first_name": "Gus"}))]
+    source = get_source(store_sandbox.app_store(shop))
+    read = {o.source_id: o for o in source.orders(None)}
+    assert set(read) == {str(o.pk) for o in orders}
+    guest = read[str(orders[2].pk)]
+    assert (guest.customer.source_id, guest.customer.email, guest.total, guest.is_paid) == (
+        "", "Guest@Example.com", Decimal("12.5"), True)
+    since = datetime(2024, 6, 1, tzinfo=UTC)
+    assert list(source.orders(since)) == []
+    sandbox.update_order(orders[1], status="cancelled")
+    [changed] = source.orders(since)
+    assert (changed.source_id, changed.status) == (str(orders[1].pk), "canceled")
+
+    eu_only = get_source(store_sandbox.app_store(shop, name="EU", config={"website_id": 2}))
+    assert [o.source_id for o in eu_only.orders(None)] == [str(orders[1].pk)]
+
+
+@SANDBOX
 def test_a_changed_order_brings_its_customer_into_the_incremental_read(store_sandbox):
     shop = store_sandbox.magento()
     old = datetime(2024, 1, 1, tzinfo=UTC)

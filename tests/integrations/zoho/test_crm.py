@@ -16,7 +16,7 @@ from integrations.zoho.limits import credits_used_24h
 from integrations.zoho.models import ZohoConnection, ZohoFieldCache
 from integrations.zoho.transport import USER_AGENT, Backoff
 
-from .conftest import ACCESS_TOKEN, API, NEW_ACCESS_TOKEN, TOKEN_URL, refresh_ok
+from .conftest import ACCESS_TOKEN, API, NEW_ACCESS_TOKEN, TOKEN_URL, make_connection, refresh_ok
 
 CRM = f"{API}/crm/v8"
 AUTH = {"Authorization": f"Zoho-oauthtoken {ACCESS_TOKEN}", "User-Agent": USER_AGENT}
@@ -294,3 +294,16 @@ def test_it_updates_records_by_id_and_refuses_records_without_one(http, connecti
     with pytest.raises(ValueError):
         crm.update("Leads", [{"Phone": "2"}])
     assert (crm.calls, crm.credits) == (1, 1)
+
+
+def test_calls_of_one_connection_share_one_keep_alive_session_without_cookies(http, connection, api_client, no_sleep):
+    other = make_connection(api_client, name="other")
+    http.get(f"{CRM}/org", json={"org": [{"id": "1"}]}, headers={"Set-Cookie": "crmcsr=abc; Path=/"})
+    http.get(f"{CRM}/org", json={"org": [{"id": "1"}]})
+    first, second = crm_for(connection, no_sleep), crm_for(connection, no_sleep)
+    assert first.session is second.session
+    assert crm_for(other, no_sleep).session is not first.session
+    first.org()
+    second.org()
+    assert "Cookie" not in http.calls[1].request.headers  # Zoho's cookies are not kept, nor sent back
+    assert len(first.session.cookies) == 0

@@ -8,6 +8,11 @@ from integrations.zoho.datacenters import (
     get_data_center,
 )
 
+UPLOAD_HOSTS = {
+    "us": "https://content.zohoapis.com", "eu": "https://content.zohoapis.eu", "in": "https://content.zohoapis.in",
+    "au": "https://content.zohoapis.com.au", "jp": "https://content.zohoapis.jp", "ca": "https://upload.zohocloud.ca",
+    "cn": "https://content.zohoapis.com.cn", "sa": "https://files.zoho.sa",
+}
 EXPECTED = {
     "us": ("https://accounts.zoho.com", "https://www.zohoapis.com", "https://api-console.zoho.com/"),
     "eu": ("https://accounts.zoho.eu", "https://www.zohoapis.eu", "https://api-console.zoho.eu/"),
@@ -24,6 +29,7 @@ EXPECTED = {
 def test_it_knows_each_data_center(key):
     dc = get_data_center(key)
     assert (dc.accounts_server, dc.api_domain, dc.console_url) == EXPECTED[key]
+    assert dc.upload_host == UPLOAD_HOSTS[key]
     assert data_center_for_accounts_server(dc.accounts_server) == dc
     assert data_center_for_accounts_server(dc.accounts_server + "/") == dc
     assert data_center_for_api_domain(dc.api_domain) == dc
@@ -53,6 +59,7 @@ def test_sandbox_follows_site_url_while_enabled(settings):
     assert dc.accounts_server == "http://127.0.0.1:8123/sandbox/zoho/accounts"
     assert dc.api_domain == "http://127.0.0.1:8123/sandbox/zoho"
     assert dc.console_url == "http://127.0.0.1:8123/sandbox/zoho/accounts/console/"
+    assert dc.upload_host == "http://127.0.0.1:8123/sandbox/zoho/content"
     assert data_center_for_accounts_server("http://127.0.0.1:8123/sandbox/zoho/accounts") == dc
     assert data_center_for_api_domain("http://127.0.0.1:8123/sandbox/zoho") == dc
 

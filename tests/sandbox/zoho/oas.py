@@ -35,6 +35,11 @@ ERRATA = """
   say (record.json alone says string).
 - Info.next_page_token / previous_page_token / page_token_expiry nullable: Zoho sends null (OAS-new example).
 - Success_Response.duplicate_field nullable: an upsert's insert says `"duplicate_field": null` (Zoho's sample).
+- bulk_write.json Success_Response.details: `file_id` may be a string and `id`/`created_by` are not required,
+  since the same schema serves the upload answer, which Zoho documents as
+  `{"details": {"file_id": "111111000001492610", "created_time": …}}` (zoho-crm-api.md §10).
+- bulk_write.json API_Exception: message enum dropped (it holds literal samples such as module 'asdf'); the
+  code enum gains the request-level codes every API answers (OAUTH_SCOPE_MISMATCH, TOO_MANY_REQUESTS…).
 - users.json `users.email` pattern and `time_zone` type dropped: they were lifted from one example (a 9+5
   letter address; an object) while Zoho sends any address and a time zone name.
 """
@@ -69,6 +74,12 @@ def _apply_errata(specs: dict):
         info[key] = {"type": ["string", "null"]}
     success = specs["record.json"]["components"]["schemas"]["Success_Response"]["properties"]
     success["duplicate_field"] = {"type": ["string", "null"]}
+    bulk = specs["bulk_write.json"]["components"]["schemas"]
+    bulk["Success_Response"]["properties"]["details"]["properties"]["file_id"] = {"type": ["string", "integer"]}
+    bulk["Success_Response"]["properties"]["details"].pop("required")
+    bulk["API_Exception"]["properties"]["message"].pop("enum")
+    bulk["API_Exception"]["properties"]["code"]["enum"] += ["OAUTH_SCOPE_MISMATCH", "TOO_MANY_REQUESTS",
+                                                            "AUTHENTICATION_FAILURE", "INTERNAL_ERROR"]
     user = specs["users.json"]["components"]["schemas"]["users"]["properties"]
     user["email"].pop("pattern")
     user["time_zone"] = {"type": ["string", "null"]}

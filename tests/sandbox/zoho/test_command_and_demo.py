@@ -1,4 +1,6 @@
+import io
 import json
+import zipfile
 from io import StringIO
 
 import pytest
@@ -40,7 +42,8 @@ def test_it_turns_fault_knobs_and_resets(zoho_sandbox):
     org = zoho_sandbox.org
     headers = zoho_sandbox.auth_headers()
     result = run("fault", "--org", org.name, "--fail-next", "1", "--mode", "503", "--latency-ms", "0")
-    assert result["faults"] == {"fail_next": 1, "fail_mode": "503", "latency_ms": 0, "partial_next": 0}
+    assert result["faults"] == {"fail_next": 1, "fail_mode": "503", "latency_ms": 0, "partial_next": 0,
+                                "bulk_fail_next": 0}
     assert requests.get(f"{zoho_sandbox.crm}/org", headers=headers).status_code == 503
     requests.post(f"{zoho_sandbox.crm}/Leads", json={"data": [{"Last_Name": "A"}, {"Last_Name": "B"}]},
                   headers=headers)
@@ -88,3 +91,29 @@ def test_it_sets_up_the_demo_idempotently(settings):
     assert all(org.users.count() == 1 for org in Org.objects.all())
     settings.SITE_URL = "http://demo.example.com:8000"
     assert demo.ensure_demo_sandbox().client.redirect_uri_list[-1] == "http://demo.example.com:8000/zoho/oauth/callback/"
+
+
+def test_it_fails_and_finishes_bulk_write_jobs(zoho_sandbox):
+    org = zoho_sandbox.org
+    headers = zoho_sandbox.auth_headers()
+    assert run("fault", "--org", org.name, "--bulk-fail-next", "1")["faults"]["bulk_fail_next"] == 1
+    upload = requests.post(f"{zoho_sandbox.api_domain}/content/crm/v8/upload", files={"file": (
+        "f.zip", _zip("Email,Last_Name\na@example.com,A\n"))}, headers={
+        **headers, "feature": "bulk-write", "X-CRM-ORG": org.zgid}).json()
+    body = {"operation": "upsert", "resource": [{"type": "data", "module": {"api_name": "Contacts"}, "find_by": "Email",
+            "file_id": upload["details"]["file_id"], "field_mappings": [{"api_name": "Email", "index": 0},
+                                                                         {"api_name": "Last_Name", "index": 1}]}]}
+    for _ in range(2):
+        assert requests.post(f"{zoho_sandbox.api_domain}/crm/bulk/v8/write", json=body, headers=headers).ok
+    assert run("bulk-run", "--org", org.name) == {"org": org.name, "finished_jobs": 2}
+    assert sorted(org.bulk_jobs.values_list("status", flat=True)) == ["COMPLETED", "FAILED"]
+    assert run("bulk-run", "--org", org.name)["finished_jobs"] == 0
+    run("reset", "--org", org.name)
+    assert not org.bulk_jobs.exists()
+
+
+def _zip(text: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("records.csv", text)
+    return buffer.getvalue()

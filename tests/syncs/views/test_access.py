@@ -19,15 +19,18 @@ PAGES = [
     ("sync-save", "post", "/zoho/connections/{c}/save/"),
     ("sync-now", "post", "/zoho/connections/{c}/sync-now/"),
     ("sync-reset", "get", "/zoho/connections/{c}/reset-sync/"),
+    ("sync-history", "get", "/zoho/connections/{c}/history/"),
     ("sync-errors", "get", "/zoho/connections/{c}/errors/"),
     ("sync-errors-retry-all", "post", "/zoho/connections/{c}/errors/retry-all/"),
+    ("sync-errors-export", "get", "/zoho/connections/{c}/errors/export.csv"),
     ("sync-status", "get", "/zoho/connections/{c}/status.json"),
     ("sync-run", "get", "/runs/{r}/"),
     ("sync-run-progress", "get", "/runs/{r}/progress.json"),
     ("sync-error-retry", "post", "/errors/{e}/retry/"),
     ("sync-error-ignore", "post", "/errors/{e}/ignore/"),
 ]
-READ_ONLY = {"sync-errors", "sync-status", "sync-run", "sync-run-progress", "zoho-connection:get"}
+READ_ONLY = {"sync-history", "sync-errors-export",
+             "sync-errors", "sync-status", "sync-run", "sync-run-progress", "zoho-connection:get"}
 
 
 def objects(owner=None, name="main"):

@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sandbox.zoho import oauth, services
+from sandbox.zoho import bulk_write, oauth, services
 from sandbox.zoho.demo import ensure_demo_sandbox
 from sandbox.zoho.fields import CUSTOM_FIELD_TYPES, MODULE_ORDER
 from sandbox.zoho.models import CONCURRENCY_BY_EDITION, Faults, Org, Record
@@ -44,6 +44,7 @@ class Command(BaseCommand):
         fault.add_argument("--mode", choices=Faults.FAIL_MODES, help="how they fail")
         fault.add_argument("--latency-ms", type=int)
         fault.add_argument("--partial-next", type=int, help="answer the next N batch writes with 207")
+        fault.add_argument("--bulk-fail-next", type=int, help="fail the next N Bulk Write jobs")
         fault.add_argument("--clear", action="store_true", help="clear every knob first")
         fault.add_argument("--expire-access-tokens", action="store_true")
         fault.add_argument("--revoke-refresh-tokens", action="store_true")
@@ -57,6 +58,7 @@ class Command(BaseCommand):
         field.add_argument("--unique", action="store_true")
         field.add_argument("--value", action="append", dest="values", help="a picklist value (repeat)")
         sub("reset", "forget the org's records, tokens, call log and faults")
+        sub("bulk-run", "finish the org's pending Bulk Write jobs now (and POST their callbacks)")
 
     def handle(self, *args, subcommand, **options):
         handler = getattr(self, "do_" + subcommand.replace("-", "_"))
@@ -107,7 +109,8 @@ class Command(BaseCommand):
         if options["clear"]:
             services.clear_faults(org)
         faults = services.set_faults(org, fail_next=options["fail_next"], fail_mode=options["mode"],
-                                     latency_ms=options["latency_ms"], partial_next=options["partial_next"])
+                                     latency_ms=options["latency_ms"], partial_next=options["partial_next"],
+                                     bulk_fail_next=options["bulk_fail_next"])
         if options["expire_access_tokens"]:
             result["expired_access_tokens"] = services.expire_access_tokens(org)
         if options["revoke_refresh_tokens"]:
@@ -122,6 +125,10 @@ class Command(BaseCommand):
                                           unique=unique, pick_list_values=values)
         return {"module": field.module, "api_name": field.api_name, "data_type": field.data_type,
                 "length": field.length, "unique": field.unique, "id": field.zoho_id}
+
+    def do_bulk_run(self, **options):
+        org = self._org(options)
+        return {"org": org.name, "finished_jobs": bulk_write.run_pending(org)}
 
     def do_reset(self, **options):
         org = self._org(options)

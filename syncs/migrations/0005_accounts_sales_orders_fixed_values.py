@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('stores', '0003_webhook_deliveries_are_triggers'),
-        ('syncs', '0003_orders_as_deals'),
+        ('syncs', '0004_orders_as_deals'),
     ]
 
     operations = [

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('stores', '0002_alter_store_options_webhookevent'),
-        ('syncs', '0002_deletions_stop_reason'),
+        ('syncs', '0003_incident'),
     ]
 
     operations = [
