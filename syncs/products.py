@@ -9,9 +9,10 @@ these Products.
 
 from django.utils import timezone
 
-from syncs.models import PRODUCTS, ProductSnapshot, SyncedRecord
+from syncs.models import PRODUCTS, OrderSnapshot, ProductSnapshot, SyncedRecord
 from syncs.outcomes import Outcome, Pending
 from syncs.sales_orders import product_payload
+from syncs.selection import included_stores
 from syncs.validation import validate_record
 
 STAGE_BUFFER = 500
@@ -54,22 +55,27 @@ def stage_products(ctx, store, products) -> None:
     )
 
 
-def stage_line_products(ctx, store, lines) -> None:
-    """Products for order lines whose SKU no catalogue listed (a product deleted since): from the line, inactive.
-    A SKU the catalogue has is left alone."""
+def stage_line_products(ctx, store_ids) -> None:
+    """Products for the dirty orders' lines whose SKU no catalogue listed (a product deleted since, or sold
+    outside the catalogue): made from the line itself, not active. A SKU the catalogue has is left alone."""
     from syncs.sales_orders import line_product
 
-    missing = {line["sku"]: line for line in lines if line.get("sku")}
-    if not missing:
-        return
-    present = set(ProductSnapshot.objects.filter(settings=ctx.sync_settings, sku__in=list(missing))
-                  .values_list("sku", flat=True))
-    now = timezone.now()
-    ProductSnapshot.objects.bulk_create(
-        [ProductSnapshot(settings=ctx.sync_settings, store=store, sku=sku, data=line_product(line), dirty=True,
-                         staged_at=now) for sku, line in missing.items() if sku not in present],
-        ignore_conflicts=True,
-    )
+    last = ""
+    while True:
+        orders = list(OrderSnapshot.objects.filter(settings=ctx.sync_settings, dirty=True, store_id__in=store_ids,
+                                                   key__gt=last).order_by("key").only("key", "store", "data")[:CHUNK])
+        if not orders:
+            return
+        last = orders[-1].key
+        lines = {line["sku"]: (order.store_id, line) for order in orders for line in order.data.get("lines") or []
+                 if line.get("sku")}
+        present = set(ProductSnapshot.objects.filter(settings=ctx.sync_settings, sku__in=list(lines))
+                      .values_list("sku", flat=True))
+        ProductSnapshot.objects.bulk_create(
+            [ProductSnapshot(settings=ctx.sync_settings, store_id=store_id, sku=sku, data=line_product(line),
+                             dirty=True) for sku, (store_id, line) in lines.items() if sku not in present],
+            ignore_conflicts=True,
+        )
 
 
 class ProductPlanner:
@@ -80,6 +86,7 @@ class ProductPlanner:
         return ProductSnapshot.objects.filter(settings=self.sync_settings, dirty=True)
 
     def run(self) -> None:
+        stage_line_products(self.ctx, list(included_stores(self.sync_settings).values_list("id", flat=True)))
         self.ctx.run.progress_total += self.dirty().count()
         last = ""
         while True:

@@ -237,6 +237,18 @@ def test_a_line_without_sku_puts_its_order_in_the_inbox_and_the_rest_syncs(zoho_
     assert errors.count() == count  # not refused again every run
 
 
+def test_a_line_whose_product_left_the_catalogue_becomes_an_inactive_product(zoho_sandbox, inventory):
+    sandbox_shop, _, main = inventory
+    buyer = sandbox_shop.customers.exclude(company="").first()
+    order = shop_services.create_order(sandbox_shop, buyer, line_items=[
+        {"name": "Limited Scarf", "sku": "GONE-1", "quantity": 2, "price": "20.00"}])
+    assert sync(main).status == "succeeded"
+    gone = next(p for p in zoho_sandbox.records(PRODUCTS) if p["Product_Code"] == "GONE-1")
+    assert (gone["Product_Name"], gone["Unit_Price"], gone["Product_Active"]) == ("Limited Scarf", 20.0, False)
+    mine = next(o for o in zoho_sandbox.records(SALES_ORDERS) if o["Subject"] == f"Beyond #{order.pk}")
+    assert mine["Product_Details"][0]["product"]["id"] == gone["id"] and mine["Grand_Total"] == 40.0
+
+
 def test_sales_orders_need_accounts():
     form = RecordMappingForm({"sync_contacts": True, "sync_sales_orders": True}, instance=make_settings())
     assert not form.is_valid()
