@@ -4,8 +4,9 @@ connection → (reset: clear) → read the stores → plan and write → finish.
 Every run is a `SyncRun` row whose phase and read cursor are persisted, and it works in slices of
 `SYNC_SLICE_SECONDS`: at the end of a slice (or a worker timeout) it is saved and continued by a new task; when
 Zoho says "not now" it pauses until then (`zoho_waits`) instead of sleeping; when its worker died, the tick hands
-it to another worker. Each continuation goes on from the cursor. The send phase plans people (Contacts, Leads)
-then Deals, and one Zoho writer sends both. How a run ends follows the Zoho client's taxonomy
+it to another worker. Each continuation goes on from the cursor. The send phase plans Accounts, people (Contacts,
+Leads), Deals, Products and Sales Orders, in that order, and one Zoho writer sends them all. How a run ends follows
+the Zoho client's taxonomy
 (`run_context.stopped_by`); nothing is marked synced without Zoho's answer, and everything not confirmed stays
 pending for the next run.
 """
@@ -18,9 +19,11 @@ from django_q.exceptions import TimeoutException
 from django_q.tasks import async_task
 
 from syncs import claims, zoho_waits
+from syncs.account_planner import AccountPlanner
 from syncs.deal_planner import DealPlanner
 from syncs.models import SyncRun, SyncSettings
 from syncs.planner import PeoplePlanner
+from syncs.products import ProductPlanner
 from syncs.reading import read_stores
 from syncs.reset import clear_sync_state
 from syncs.run_context import (  # noqa: F401  (Hooks, RunContext, Stop, finish: the engine's public API)
@@ -36,6 +39,7 @@ from syncs.run_context import (  # noqa: F401  (Hooks, RunContext, Stop, finish:
     stop_reason_for,
     stopped_by,
 )
+from syncs.sales_order_planner import SalesOrderPlanner
 from syncs.zoho_fields import ZohoFields
 from syncs.zoho_writer import ZohoWriter
 
@@ -182,9 +186,16 @@ def execute(ctx: RunContext) -> None:
 
 
 def send(ctx: RunContext) -> None:
-    """People first, so the Deals planned next can link the Contacts written in this very run."""
+    """Each kind after what it links to, so links reach records written in this very run: Accounts, then people
+    (Contacts link their Account), Deals (their Contact and Account), Products, then Sales Orders (all of them)."""
     ctx.run.progress_total = ctx.run.progress_done
+    sync_settings = ctx.sync_settings
     fields, writer = ZohoFields(ctx), ZohoWriter(ctx)
+    if sync_settings.sync_accounts:
+        AccountPlanner(ctx, fields, writer).run()
     PeoplePlanner(ctx, fields, writer).run()
-    if ctx.sync_settings.sync_deals:
+    if sync_settings.sync_deals:
         DealPlanner(ctx, fields, writer).run()
+    if sync_settings.sync_sales_orders:
+        ProductPlanner(ctx, fields, writer).run()
+        SalesOrderPlanner(ctx, fields, writer).run()
