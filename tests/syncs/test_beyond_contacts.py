@@ -399,3 +399,30 @@ def test_org_to_org_deals_are_keyed_by_the_source_record_id_and_link_their_conta
     sync(main, SyncRun.Trigger.RESET)
     assert len(zoho_sandbox.records(DEALS)) == 2 and len(zoho_sandbox.records(CONTACTS)) == 1
     assert orphan_id and {d["id"] for d in zoho_sandbox.records(DEALS)} == {d["id"] for d in after.values()}
+
+
+def test_org_to_org_accounts_are_keyed_by_the_source_record_id(zoho_sandbox, main):
+    from integrations.zoho.crm import ZohoCRM
+
+    main.sync_accounts = True
+    main.save()
+    _, connection, _ = partner_store(zoho_sandbox, CONTACTS)
+    source = ZohoCRM(connection)
+    (zylker,) = (r.zoho_id for r in source.insert(ACCOUNTS, [
+        {"Account_Name": "Zylker", "Website": "https://zylker.example", "Billing_City": "Chennai"}]))
+    assert sync(main).status == "succeeded"
+    (account,) = zoho_sandbox.records(ACCOUNTS)
+    assert (account["Account_Name"], account["Website"], account["Billing_City"]) == (
+        "Zylker", "https://zylker.example", "Chennai")
+
+    source.update(ACCOUNTS, [{"id": zylker, "Account_Name": "Zylker Corp"}])
+    assert sync(main).status == "succeeded"
+    (renamed,) = zoho_sandbox.records(ACCOUNTS)  # renamed: the same target record, updated
+    assert renamed["id"] == account["id"] and renamed["Account_Name"] == "Zylker Corp"
+
+    before = len(zoho_sandbox.calls())
+    assert sync(main).status == "succeeded"
+    assert calls(zoho_sandbox, before, writes_only=True) == []  # nothing changed: no write
+
+    assert sync(main, SyncRun.Trigger.RESET).status == "succeeded"
+    assert [a["id"] for a in zoho_sandbox.records(ACCOUNTS)] == [account["id"]]

@@ -185,6 +185,7 @@ class Source(ABC):
     guest_id_prefix: str = ""
     #: True when the store takes orders (`orders(since)`), which become Deals.
     has_orders: bool = False
+    reads_accounts: bool = False  # a Zoho org: its Accounts, with `accounts(since)`
 
     @property
     def label(self) -> str:

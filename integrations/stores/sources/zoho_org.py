@@ -11,6 +11,7 @@ another affiliate's org.
 """
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from integrations.stores.sources.base import (
@@ -48,6 +49,20 @@ def register_sync_target_check(is_sync_target: Callable[[str], bool]) -> None:
 DEAL_FIELDS = ["Deal_Name", "Stage", "Amount", "Closing_Date", "Contact_Name", "Account_Name", "Created_Time",
                "Modified_Time"]
 WON_STAGE = "Closed Won"
+# Zoho's standard Account fields, copied under the same API names into the target org.
+ACCOUNT_FIELDS = ["Account_Name", "Phone", "Fax", "Website", "Account_Number", "Industry", "Employees",
+                  "Billing_Street", "Billing_City", "Billing_State", "Billing_Code", "Billing_Country",
+                  "Shipping_Street", "Shipping_City", "Shipping_State", "Shipping_Code", "Shipping_Country",
+                  "Description", "Modified_Time"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceAccount:
+    """An Account of the source org: its record id, when it last changed, its values by API name."""
+
+    source_id: str
+    updated_at: datetime
+    values: dict
 COMMON_FIELDS = ["Email", "First_Name", "Last_Name", "Salutation", "Phone", "Created_Time", "Modified_Time"]
 
 
@@ -85,6 +100,7 @@ class ZohoOrgSource(Source):
     is_sorted = True  # Modified_Time ascending
     reports_deletions = True  # the deleted-records API (store-apis §3.3)
     has_orders = True  # the org's Deals, read when the target syncs Deals
+    reads_accounts = True  # the org's Accounts, read when the target syncs Accounts
 
     def __init__(self, store, crm=None):
         super().__init__(store)
@@ -219,4 +235,21 @@ class ZohoOrgSource(Source):
                               full_name=text(contact.get("name")) if isinstance(contact, dict) else "",
                               store=self.store_name, store_url=self.store_url),
             name=text(record.get("Deal_Name")), stage=stage, closing_date=closing.date() if closing else None,
+        )
+
+    def accounts(self, since: datetime | None = None) -> Iterator[SourceAccount]:
+        """The org's Accounts changed since then, read like its people (Modified_Time, `page_token`)."""
+        records = self._stream(lambda: self.crm.get_records(
+            "Accounts", ACCOUNT_FIELDS, modified_since=since, per_page=self.page_size))
+        for record in records:
+            account = self.parse_or_skip(self._account, record)
+            if account is not None and (since is None or account.updated_at >= since):
+                yield account
+
+    def _account(self, record: dict) -> SourceAccount:
+        values = {name: record.get(name) for name in ACCOUNT_FIELDS if name != "Modified_Time"}
+        return SourceAccount(
+            source_id=str(record["id"]),
+            updated_at=parse_datetime_utc(record.get("Modified_Time")) or parse_datetime_utc("1970-01-01"),
+            values={name: value for name, value in values.items() if value not in (None, "")},
         )
