@@ -189,3 +189,19 @@ def test_deals_are_read_as_orders_page_by_page_since_the_checkpoint(http):
     later = list(source.orders(since))
     assert [o.name for o in later][0] == f"Deal {PAGE_SIZE}" and len(later) == PAGE_SIZE + 1
     assert http.calls[-1].request.headers["If-Modified-Since"]
+
+
+@pytest.mark.django_db
+def test_accounts_are_read_page_by_page_with_their_standard_fields(http):
+    base = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
+    http.add(RecordedZoho([{"id": str(4108880100 + n), "Account_Name": f"Company {n}", "Website": None,
+                            "Billing_City": "Chennai", "Modified_Time": (base + timedelta(minutes=n)).isoformat()}
+                           for n in range(PAGE_SIZE + 2)]))
+    source = no_sleep_source(zoho_store(make_connection()))
+    accounts = list(source.accounts(None))
+    assert [a.source_id for a in accounts] == [str(4108880100 + n) for n in range(PAGE_SIZE + 2)]
+    assert accounts[1].values == {"Account_Name": "Company 1", "Billing_City": "Chennai"}  # empty values left out
+    assert accounts[1].updated_at == base + timedelta(minutes=1)
+    assert len([c for c in http.calls if "/crm/v8/Accounts?" in c.request.url]) == 2
+    later = source.accounts(base + timedelta(minutes=PAGE_SIZE + 1))
+    assert [a.source_id for a in later] == [str(4108880100 + PAGE_SIZE + 1)]
