@@ -1,7 +1,8 @@
 """Another Zoho CRM org as a source (org A → org B, any data center), read through A's own connection.
 
-Contacts or Leads are read with Get Records sorted by Modified_Time ascending, `If-Modified-Since` and
-`page_token` paging (integrations.zoho.crm.ZohoCRM), so this source is sorted. Deletions come from the
+Contacts or Leads (and, when the target syncs them, Deals as `orders()` and Accounts as `accounts()`) are read
+with Get Records sorted by Modified_Time ascending, `If-Modified-Since` and `page_token` paging
+(integrations.zoho.crm.ZohoCRM), so this source is sorted. Deletions come from the
 deleted-records API (`deleted_ids(since)`), or by comparing `all_ids()`. The source id is A's record
 id: the engine's per-record state maps it to B's record, so B's records are updated, never duplicated.
 An org is never synced into itself (`same_org_error`). Which orgs are sync targets is the sync app's knowledge:
