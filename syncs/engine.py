@@ -40,6 +40,7 @@ from syncs.run_context import (  # noqa: F401  (Hooks, RunContext, Stop, finish:
     stopped_by,
 )
 from syncs.sales_order_planner import SalesOrderPlanner
+from syncs.source_accounts import SourceAccountPlanner
 from syncs.zoho_fields import ZohoFields
 from syncs.zoho_writer import ZohoWriter
 
@@ -193,6 +194,7 @@ def send(ctx: RunContext) -> None:
     fields, writer = ZohoFields(ctx), ZohoWriter(ctx)
     if sync_settings.sync_accounts:
         AccountPlanner(ctx, fields, writer).run()
+        SourceAccountPlanner(ctx, fields, writer).run()  # Accounts read from another Zoho org
     PeoplePlanner(ctx, fields, writer).run()
     if sync_settings.sync_deals:
         DealPlanner(ctx, fields, writer).run()

@@ -157,6 +157,8 @@ class StoreCheckpoint(models.Model):
     store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
     cursor = models.DateTimeField(null=True, blank=True)
     order_cursor = models.DateTimeField(null=True, blank=True, help_text="Orders changed from then on are read next.")
+    account_cursor = models.DateTimeField(null=True, blank=True,
+                                          help_text="A Zoho org's Accounts changed from then on are read next.")
     read_error = models.TextField(blank=True, help_text="Why the store could not be read in the last run.")
     read_error_at = models.DateTimeField(null=True, blank=True)
     deleted_checked_at = models.DateTimeField(
@@ -226,6 +228,25 @@ class OrderSnapshot(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["settings", "key"], name="syncs_order_snapshot_unique")]
         indexes = [models.Index(fields=["settings", "dirty", "key"], name="syncs_order_snapshot_dirty")]
+
+    def __str__(self):
+        return self.key
+
+
+class AccountSnapshot(models.Model):
+    """An Account read from another Zoho org (a Zoho-org store), keyed by its record id there (`key`); `data` holds
+    its values under their API names. `dirty` until its Account is written in this connection's org."""
+
+    settings = models.ForeignKey(SyncSettings, on_delete=models.CASCADE, related_name="account_snapshots")
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=254)
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField()
+    dirty = models.BooleanField(default=True)
+    staged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["settings", "key"], name="syncs_account_snapshot_unique")]
 
     def __str__(self):
         return self.key

@@ -31,6 +31,7 @@ from syncs.orders import read_orders
 from syncs.products import read_products
 from syncs.run_context import RunContext
 from syncs.selection import included_stores
+from syncs.source_accounts import read_accounts
 from syncs.validation import EMAIL_RE
 
 STAGE_BUFFER = 500
@@ -54,6 +55,8 @@ def read_stores(ctx: RunContext) -> None:
             read_store(ctx, store, source, checkpoint, since)
             if ctx.sync_settings.reads_orders and source.has_orders:
                 read_orders(ctx, store, source, checkpoint, report_rejected)
+            if ctx.sync_settings.sync_accounts and source.reads_accounts:
+                read_accounts(ctx, store, source, checkpoint, report_rejected)
             if ctx.sync_settings.sync_sales_orders and source.sells_products:
                 read_products(ctx, store, source, report_rejected)
             detect_deletions(ctx, store, source, checkpoint)

@@ -17,7 +17,7 @@ import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from integrations.stores.kinds import KINDS
@@ -155,6 +155,11 @@ class Order:
     date_paid: datetime | None
     customer: Customer
     lines: tuple[OrderLine, ...] = ()
+    # A Deal read from another Zoho org carries its own name, stage and closing date (a shop order has none:
+    # the engine derives them from its number and status).
+    name: str = ""
+    stage: str = ""
+    closing_date: date | None = None
 
     @property
     def line_summary(self) -> str:
@@ -186,6 +191,7 @@ class Source(ABC):
     resumable: bool = False
     position: dict | None = None
     page_done = None
+    reads_accounts: bool = False  # a Zoho org: its Accounts, with `accounts(since)`
 
     @property
     def label(self) -> str:
