@@ -13,11 +13,10 @@ from collections import defaultdict
 
 from syncs.merge import merge
 from syncs.models import ACCOUNTS, CustomerSnapshot, SyncedRecord
-from syncs.outcomes import Outcome, Pending
+from syncs.outcomes import Outcome
+from syncs.planning import plan_record, walk_in_key_order
 from syncs.selection import included_stores
-from syncs.validation import validate_record
 
-CHUNK = 100
 Status = SyncedRecord.Status
 ACCOUNT_NAME = "Account_Name"
 LINKABLE = (Status.SYNCED, Status.FAILED, Status.PENDING)
@@ -97,14 +96,7 @@ class AccountPlanner:
         return CustomerSnapshot.objects.filter(settings=self.sync_settings, dirty=True, store_id__in=self.store_ids)
 
     def run(self) -> None:
-        last = ""
-        while True:
-            emails = list(self.dirty().filter(email__gt=last).order_by("email")
-                          .values_list("email", flat=True).distinct()[:CHUNK])
-            if not emails:
-                break
-            self.plan_chunk(emails)
-            last = emails[-1]
+        walk_in_key_order(self.dirty().values_list("email", flat=True).distinct(), "email", self.plan_chunk)
         self.writer.flush_all([ACCOUNTS])
 
     def plan_chunk(self, emails: list[str]) -> None:
@@ -136,18 +128,4 @@ class AccountPlanner:
         ctx = self.ctx
         if record and record.status == Status.DELETED_IN_ZOHO and not ctx.full:
             record.zoho_id = ""  # an Account deleted in Zoho is recreated: people still name the company
-        digest = self.fields.change_hash(ACCOUNTS, payload)
-        if record and record.payload_hash == digest and not ctx.full and record.status in (Status.SYNCED,
-                                                                                           Status.FAILED):
-            ctx.count("unchanged")
-            return False
-        pending = Pending(key, ACCOUNTS, payload, digest, record)
-        problem = validate_record(payload, self.fields.specs(ACCOUNTS))
-        if problem:
-            outcome.fail(self.sync_settings, ctx.run, pending, problem.code, problem.field, problem.message)
-            ctx.count("failed")
-            ctx.sample("invalid", {"module": ACCOUNTS, "key": key, "field": problem.field,
-                                   "message": problem.message})
-            return False
-        self.writer.queue(pending)
-        return True
+        return not plan_record(ctx, self.fields, self.writer, outcome, key, ACCOUNTS, payload, record)

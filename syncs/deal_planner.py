@@ -10,13 +10,12 @@ writer, which updates a Deal by its Zoho id once the record map knows it.
 from syncs.account_planner import AccountLinks
 from syncs.mapping import NUMBER, ORDER_FIELD_KINDS, to_number
 from syncs.models import CONTACTS, DEALS, OrderSnapshot, SyncedRecord, SyncSettings
-from syncs.outcomes import Outcome, Pending
+from syncs.outcomes import Outcome
+from syncs.planning import plan_record, walk_in_key_order
 from syncs.selection import included_stores
-from syncs.validation import validate_record
 from syncs.zoho_fields import ZohoFields
 from syncs.zoho_writer import ZohoWriter
 
-CHUNK = 100
 Status = SyncedRecord.Status
 
 
@@ -34,13 +33,7 @@ class DealPlanner:
 
     def run(self) -> None:
         self.ctx.run.progress_total += self.dirty().count()
-        last = ""
-        while True:
-            chunk = list(self.dirty().filter(key__gt=last).order_by("key").only("key", "email", "data")[:CHUNK])
-            if not chunk:
-                break
-            self.plan_chunk(chunk)
-            last = chunk[-1].key
+        walk_in_key_order(self.dirty().only("key", "email", "data"), "key", self.plan_chunk)
         self.writer.flush_all([DEALS])
 
     def plan_chunk(self, orders: list[OrderSnapshot]) -> None:
@@ -82,21 +75,7 @@ class DealPlanner:
                 return True
             record.zoho_id = ""  # recreate it
         payload = self.payload(order, contact_id, account_id)
-        digest = self.fields.change_hash(DEALS, payload)
-        if record and record.payload_hash == digest and not ctx.full and record.status in (Status.SYNCED,
-                                                                                           Status.FAILED):
-            ctx.count("unchanged")
-            return True
-        pending = Pending(order.key, DEALS, payload, digest, record)
-        problem = validate_record(payload, self.fields.specs(DEALS))
-        if problem:
-            outcome.fail(self.sync_settings, ctx.run, pending, problem.code, problem.field, problem.message)
-            ctx.count("failed")
-            ctx.sample("invalid", {"module": DEALS, "key": order.key, "field": problem.field,
-                                   "message": problem.message})
-            return True
-        self.writer.queue(pending)
-        return False
+        return plan_record(ctx, self.fields, self.writer, outcome, order.key, DEALS, payload, record)
 
 
 def typed(data: dict) -> dict:

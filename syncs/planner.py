@@ -15,12 +15,12 @@ from syncs.lead_conversion import convert_lead
 from syncs.merge import merge, route
 from syncs.models import CONTACTS, LEADS, PERSON_MODULES, CustomerSnapshot, SyncedRecord, SyncSettings
 from syncs.outcomes import Outcome, Pending
+from syncs.planning import walk_in_key_order
 from syncs.selection import included_stores
 from syncs.validation import validate_record
 from syncs.zoho_fields import ZohoFields
 from syncs.zoho_writer import ZohoWriter
 
-CHUNK = 100
 Status = SyncedRecord.Status
 
 
@@ -39,14 +39,7 @@ class PeoplePlanner:
 
     def run(self) -> None:
         self.ctx.run.progress_total += self.dirty().values("email").distinct().count()
-        last = ""
-        while True:
-            emails = list(self.dirty().filter(email__gt=last).order_by("email")
-                          .values_list("email", flat=True).distinct()[:CHUNK])
-            if not emails:
-                break
-            self.plan_chunk(emails)
-            last = emails[-1]
+        walk_in_key_order(self.dirty().values_list("email", flat=True).distinct(), "email", self.plan_chunk)
         self.writer.flush_all(PERSON_MODULES)
 
     def plan_chunk(self, emails: list[str]) -> None:

@@ -10,10 +10,10 @@ these Products.
 from django.utils import timezone
 
 from syncs.models import PRODUCTS, OrderSnapshot, ProductSnapshot, SyncedRecord
-from syncs.outcomes import Outcome, Pending
+from syncs.outcomes import Outcome
+from syncs.planning import plan_record, walk_in_key_order
 from syncs.sales_orders import product_payload
 from syncs.selection import included_stores
-from syncs.validation import validate_record
 
 STAGE_BUFFER = 500
 CHUNK = 100
@@ -88,13 +88,7 @@ class ProductPlanner:
     def run(self) -> None:
         stage_line_products(self.ctx, list(included_stores(self.sync_settings).values_list("id", flat=True)))
         self.ctx.run.progress_total += self.dirty().count()
-        last = ""
-        while True:
-            chunk = list(self.dirty().filter(sku__gt=last).order_by("sku").only("sku", "data")[:CHUNK])
-            if not chunk:
-                break
-            self.plan_chunk(chunk)
-            last = chunk[-1].sku
+        walk_in_key_order(self.dirty().only("sku", "data"), "sku", self.plan_chunk)
         self.writer.flush_all([PRODUCTS])
 
     def plan_chunk(self, snapshots) -> None:
@@ -115,16 +109,5 @@ class ProductPlanner:
         if record and record.status == Status.DELETED_IN_ZOHO and not ctx.full:
             record.zoho_id = ""  # orders still name it: recreate it
         payload = self.fields.fit(product_payload(snapshot.data), PRODUCTS)
-        digest = self.fields.change_hash(PRODUCTS, payload)
-        if record and record.payload_hash == digest and not ctx.full and record.status in (Status.SYNCED,
-                                                                                           Status.FAILED):
-            ctx.count("unchanged")
-            return True
-        pending = Pending(snapshot.sku, PRODUCTS, payload, digest, record)
-        problem = validate_record(payload, self.fields.specs(PRODUCTS))
-        if problem:
-            outcome.fail(self.sync_settings, ctx.run, pending, problem.code, problem.field, problem.message)
-            ctx.count("failed")
-            return True
-        self.writer.queue(pending)
-        return False
+        return plan_record(ctx, self.fields, self.writer, outcome, snapshot.sku, PRODUCTS, payload, record,
+                           sample_as=None)

@@ -22,11 +22,11 @@ from syncs.models import (
     SyncSettings,
 )
 from syncs.outcomes import Outcome, Pending
+from syncs.planning import walk_in_key_order
 from syncs.sales_orders import MissingProduct, line_details
 from syncs.selection import included_stores
 from syncs.validation import validate_record
 
-CHUNK = 100
 Status = SyncedRecord.Status
 LINKABLE = (Status.SYNCED, Status.FAILED, Status.PENDING)
 NO_ACCOUNTS = ("Zoho requires an Account on every Sales Order: tick Sync Accounts (a buyer without a company gets "
@@ -49,13 +49,7 @@ class SalesOrderPlanner:
 
     def run(self) -> None:
         self.ctx.run.progress_total += self.dirty().count()
-        last = ""
-        while True:
-            chunk = list(self.dirty().filter(key__gt=last).order_by("key").only("key", "email", "data")[:CHUNK])
-            if not chunk:
-                break
-            self.plan_chunk(chunk)
-            last = chunk[-1].key
+        walk_in_key_order(self.dirty().only("key", "email", "data"), "key", self.plan_chunk)
         self.writer.flush_all([SALES_ORDERS])
 
     def ids(self, module: str, keys) -> dict[str, str]:

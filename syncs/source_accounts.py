@@ -10,12 +10,11 @@ here (by Zoho id); a new one is upserted on `Account_Name` like every Account. U
 from django.utils import timezone
 
 from syncs.models import ACCOUNTS, AccountSnapshot, SyncedRecord
-from syncs.outcomes import Outcome, Pending
+from syncs.outcomes import Outcome
+from syncs.planning import plan_record, walk_in_key_order
 from syncs.selection import included_stores
-from syncs.validation import validate_record
 
 STAGE_BUFFER = 500
-CHUNK = 100
 Status = SyncedRecord.Status
 KEY_PREFIX = "zoho-"  # as people read from a Zoho org (syncs.reading.RECORD_KEY_PREFIX; reading imports this)
 
@@ -73,13 +72,7 @@ class SourceAccountPlanner:
 
     def run(self) -> None:
         started = timezone.now()
-        last = ""
-        while True:
-            chunk = list(self.dirty().filter(key__gt=last).order_by("key").only("key", "data")[:CHUNK])
-            if not chunk:
-                break
-            self.plan_chunk(chunk)
-            last = chunk[-1].key
+        walk_in_key_order(self.dirty().only("key", "data"), "key", self.plan_chunk)
         self.writer.flush_all([ACCOUNTS])
         if not self.ctx.dry_run:  # every Account was decided or written (a stopped run raised before this)
             self.dirty().filter(staged_at__lte=started).update(dirty=False)
@@ -100,18 +93,4 @@ class SourceAccountPlanner:
         ctx = self.ctx
         if record and record.status == Status.DELETED_IN_ZOHO and not ctx.full:
             record.zoho_id = ""  # deleted here while it still exists in the source org: recreated
-        digest = self.fields.change_hash(ACCOUNTS, payload)
-        if record and record.payload_hash == digest and not ctx.full and record.status in (Status.SYNCED,
-                                                                                           Status.FAILED):
-            ctx.count("unchanged")
-            return False
-        pending = Pending(key, ACCOUNTS, payload, digest, record)
-        problem = validate_record(payload, self.fields.specs(ACCOUNTS))
-        if problem:
-            outcome.fail(self.sync_settings, ctx.run, pending, problem.code, problem.field, problem.message)
-            ctx.count("failed")
-            ctx.sample("invalid", {"module": ACCOUNTS, "key": key, "field": problem.field,
-                                   "message": problem.message})
-            return False
-        self.writer.queue(pending)
-        return True
+        return not plan_record(ctx, self.fields, self.writer, outcome, key, ACCOUNTS, payload, record)
