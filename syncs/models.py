@@ -173,6 +173,16 @@ class StoreCheckpoint(models.Model):
     def __str__(self):
         return f"{self.store_id}: {self.cursor}"
 
+    def advance(self, field: str, newest, signpost) -> None:
+        """Move a read cursor (`cursor`, `order_cursor`, `account_cursor`) to the newest change seen, never past the
+        run's signpost nor backwards. Inclusive reads: the next run reads that change again, harmlessly."""
+        if newest is None:
+            return
+        cursor = min(newest, signpost)
+        if getattr(self, field) is None or cursor > getattr(self, field):
+            setattr(self, field, cursor)
+            self.save(update_fields=[field, "updated_at"])
+
 
 class CustomerSnapshot(models.Model):
     """A store's latest view of one customer, as read for a connection.

@@ -90,11 +90,8 @@ def read_orders(ctx, store, source, checkpoint, report_rejected) -> None:
             ctx.beat()
     stage_orders(ctx, store, buffer)
     report_rejected(ctx, store, source.take_rejected())
-    if newest is not None and not ctx.dry_run:
-        cursor = min(newest, ctx.signpost)  # inclusive: the newest order is read again next time, harmlessly
-        if checkpoint.order_cursor is None or cursor > checkpoint.order_cursor:
-            checkpoint.order_cursor = cursor
-            checkpoint.save(update_fields=["order_cursor", "updated_at"])
+    if not ctx.dry_run:
+        checkpoint.advance("order_cursor", newest, ctx.signpost)
 
 
 def stage_orders(ctx, store, orders) -> None:

@@ -128,7 +128,7 @@ def read_store(ctx, store, source, checkpoint, since) -> None:
             report_rejected(ctx, store, source.take_rejected())
             buffer = []
             if source.is_sorted and not ctx.dry_run:
-                _advance(checkpoint, newest, signpost)
+                checkpoint.advance("cursor", newest, signpost)
             if source.is_sorted:
                 note_read_up_to(ctx, store, newest)
             ctx.beat()
@@ -137,17 +137,7 @@ def read_store(ctx, store, source, checkpoint, since) -> None:
     stage(ctx, store, buffer)
     report_rejected(ctx, store, source.take_rejected())
     if not ctx.dry_run:
-        _advance(checkpoint, newest, signpost)
-
-
-def _advance(checkpoint, newest, signpost) -> None:
-    """Inclusive reads: the next run starts at the newest change seen (re-reading it is harmless)."""
-    if newest is None:
-        return
-    cursor = min(newest, signpost)
-    if checkpoint.cursor is None or cursor > checkpoint.cursor:
-        checkpoint.cursor = cursor
-        checkpoint.save(update_fields=["cursor", "updated_at"])
+        checkpoint.advance("cursor", newest, signpost)
 
 
 ZOHO_ORG = "zoho"

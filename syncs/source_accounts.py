@@ -35,11 +35,8 @@ def read_accounts(ctx, store, source, checkpoint, report_rejected) -> None:
             ctx.beat()
     stage_accounts(ctx, store, buffer)
     report_rejected(ctx, store, source.take_rejected())
-    if newest is not None and not ctx.dry_run:
-        cursor = min(newest, ctx.signpost)  # inclusive: the newest is read again next time, harmlessly
-        if checkpoint.account_cursor is None or cursor > checkpoint.account_cursor:
-            checkpoint.account_cursor = cursor
-            checkpoint.save(update_fields=["account_cursor", "updated_at"])
+    if not ctx.dry_run:
+        checkpoint.advance("account_cursor", newest, ctx.signpost)
 
 
 def stage_accounts(ctx, store, accounts) -> None:
