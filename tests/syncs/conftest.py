@@ -1,6 +1,9 @@
 """Builders for sync tests: plain functions with defaults (no factories library)."""
 
 import pytest
+from django_q.brokers import get_broker
+from django_q.conf import Conf
+from django_q.signing import SignedPackage
 
 from integrations.stores.models import Store
 from integrations.zoho.models import ZohoApiClient, ZohoConnection
@@ -57,3 +60,24 @@ def sandbox_connection(zoho_sandbox):
         refresh_token=tokens["refresh_token"], access_token=tokens["access_token"],
         access_token_expires_at=timezone.now() + timedelta(seconds=tokens["expires_in"]),
     )
+
+
+@pytest.fixture
+def queue(monkeypatch):
+    """The real broker instead of sync mode: tasks wait in the queue, as they would for a worker."""
+    monkeypatch.setattr(Conf, "SYNC", False)
+    broker = get_broker()
+    broker.purge_queue()
+    yield broker
+    broker.purge_queue()
+
+
+def queued_tasks(broker) -> list[tuple]:
+    """Take every task off the queue: (function path, *args) each."""
+    taken = []
+    while broker.queue_size():
+        for ack_id, payload in broker.dequeue() or []:
+            package = SignedPackage.loads(payload)
+            taken.append((package["func"], *package["args"]))
+            broker.acknowledge(ack_id)
+    return taken

@@ -7,38 +7,15 @@ import pytest
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django_q.brokers import get_broker
-from django_q.conf import Conf
-from django_q.signing import SignedPackage
 
 from integrations.stores.models import Store, WebhookEvent
 from integrations.zoho.models import ZohoApiUsage, ZohoConnection
 from syncs.models import CustomerSnapshot, Incident, RecordError, StoreCheckpoint, SyncedRecord, SyncRun
 
-from .conftest import make_connection, make_settings, make_store
+from .conftest import make_connection, make_settings, make_store, queued_tasks
 from .views.conftest import texts
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def queue(monkeypatch):
-    """The real broker instead of sync mode: an action's tasks wait in the queue, as they would for a worker."""
-    monkeypatch.setattr(Conf, "SYNC", False)
-    broker = get_broker()
-    broker.purge_queue()
-    yield broker
-    broker.purge_queue()
-
-
-def queued_tasks(broker) -> list[tuple]:
-    taken = []
-    while broker.queue_size():
-        for ack_id, payload in broker.dequeue() or []:
-            package = SignedPackage.loads(payload)
-            taken.append((package["func"], *package["args"]))
-            broker.acknowledge(ack_id)
-    return taken
 
 
 def act(client, model_url, action, objects):

@@ -2,38 +2,15 @@
 bar and a Cancel button; a worker runs it (the one engine path) and a cancelled preview stops."""
 
 import pytest
-from django_q.brokers import get_broker
-from django_q.conf import Conf
-from django_q.signing import SignedPackage
 
 from syncs import tasks
 from syncs.engine import Hooks, run_sync
 from syncs.models import SyncRun
-from tests.syncs.conftest import make_connection, make_settings, no_sleep
+from tests.syncs.conftest import make_connection, make_settings, no_sleep, queued_tasks
 
 from .conftest import body, mark_verified
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
-
-
-@pytest.fixture
-def queue(monkeypatch):
-    """The real broker instead of sync mode: the preview's task waits in the queue, as it would for a worker."""
-    monkeypatch.setattr(Conf, "SYNC", False)
-    broker = get_broker()
-    broker.purge_queue()
-    yield broker
-    broker.purge_queue()
-
-
-def queued_tasks(broker) -> list[tuple]:
-    taken = []
-    while broker.queue_size():
-        for ack_id, payload in broker.dequeue() or []:
-            package = SignedPackage.loads(payload)
-            taken.append((package["func"], *package["args"]))
-            broker.acknowledge(ack_id)
-    return taken
 
 
 @pytest.fixture
