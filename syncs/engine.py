@@ -13,6 +13,7 @@ from django.db import DatabaseError, connections
 from django.utils import timezone
 
 from syncs import claims
+from syncs.bulk_sending import BulkSending
 from syncs.deal_planner import DealPlanner
 from syncs.models import SyncRun, SyncSettings
 from syncs.planner import PeoplePlanner
@@ -107,9 +108,15 @@ def execute(ctx: RunContext) -> None:
 
 
 def send(ctx: RunContext) -> None:
-    """People first, so the Deals planned next can link the Contacts written in this very run."""
+    """People first, so the Deals planned next can link the Contacts written in this very run. Big sends go by
+    Bulk Write (syncs/bulk_sending.py): the run stops once its jobs are started, and a later one collects them."""
     ctx.run.progress_total = ctx.run.progress_done
     fields, writer = ZohoFields(ctx), ZohoWriter(ctx)
-    PeoplePlanner(ctx, fields, writer).run()
+    writer.bulk = bulk = BulkSending(ctx, writer)
+    bulk.follow()  # Bulk Write jobs of earlier runs first: collected, or this run stops to wait for them
+    people = PeoplePlanner(ctx, fields, writer)
+    bulk.decide(people.dirty().values("email").distinct().count())
+    people.run()
+    bulk.finish()
     if ctx.sync_settings.sync_deals:
         DealPlanner(ctx, fields, writer).run()

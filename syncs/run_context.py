@@ -26,6 +26,7 @@ from integrations.zoho.errors import (
     ZohoError,
 )
 from syncs import claims
+from syncs.bulk_sending import BulkJobsPending
 from syncs.models import SyncRun, SyncSettings
 
 logger = logging.getLogger(__name__)
@@ -147,6 +148,8 @@ def stopped_by(exc: Exception, run: SyncRun) -> Stop:
     """The Stop an exception out of a run's phases means. Zoho refusing for a while (rate limit, budget): partial,
     next run when Zoho says; Zoho down: failed, next run in a few minutes; the rest: failed. In every case the
     unsent records stay pending: no attempt counter runs out while Zoho is the one refusing."""
+    if isinstance(exc, BulkJobsPending):
+        return Stop(SyncRun.Status.PARTIAL, Reason.BULK_WRITE, exc.summary, exc.retry_after)
     reason = stop_reason_for(exc)
     if reason in (Reason.RATE_LIMITED, Reason.CREDIT_BUDGET):
         return Stop(SyncRun.Status.PARTIAL, reason, f"Stopped early, the rest follows in the next run: "

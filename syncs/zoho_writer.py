@@ -1,9 +1,10 @@
 """The one way records reach Zoho, for every module: batches of 100, per-record outcomes, the inbox.
 
 Planners `queue` pending writes (and `queue_delete` for the deleted-in-store policy); a module's batch is sent
-when it holds 100 and the rest by `flush_all`. Contacts and Leads are upserted by Email. Deals are updated by
-their Zoho id when the record map knows it, else upserted on the org's order-key field when one is chosen,
-else inserted. Before a module's first write in a run, Zoho's deleted records are read (deleted-in-Zoho
+when it holds 100 and the rest by `flush_all`. In a run that sends big modules by Bulk Write, `bulk` takes
+the people first (syncs/bulk_sending.py) and hands back what is too few for a job. Contacts and Leads are
+upserted by Email. Deals are updated by their Zoho id when the record map knows it, else upserted on the org's
+order-key field when one is chosen, else inserted. Before a module's first write in a run, Zoho's deleted records are read (deleted-in-Zoho
 policy).
 
 Zoho refusing a record (a reason in the record) fails that record into the inbox. Zoho refusing the call
@@ -28,10 +29,13 @@ class ZohoWriter:
         self.buffers: dict[str, list[Pending]] = {module: [] for module in MODULES}
         self.deletes: dict[str, list[Pending]] = {module: [] for module in MODULES}
         self.deleted_checked: set[str] = set()
+        self.bulk = None  # a syncs.bulk_sending.BulkSending when this run sends big modules by Bulk Write
 
     # --- queues ---------------------------------------------------------------------------------
 
     def queue(self, pending: Pending) -> None:
+        if self.bulk and self.bulk.take(pending):
+            return
         self.buffers[pending.module].append(pending)
         if len(self.buffers[pending.module]) >= BATCH:
             self.flush(pending.module)
@@ -43,8 +47,16 @@ class ZohoWriter:
 
     def flush_all(self, modules=MODULES) -> None:
         for module in modules:
+            if self.bulk:
+                self.send_by_upserts(module, self.bulk.flush(module))
             self.flush(module)
             self.flush_deletes(module)
+
+    def send_by_upserts(self, module: str, pendings: list[Pending]) -> None:
+        """Records Bulk Write did not take (too few for a job, or no bulk scope): batches of 100."""
+        for start in range(0, len(pendings), BATCH):
+            self.buffers[module].extend(pendings[start:start + BATCH])
+            self.flush(module)
 
     def record(self, outcome: Outcome) -> None:
         """Save a decision made without Zoho (unchanged, skipped, refused by pre-validation)."""
@@ -65,17 +77,9 @@ class ZohoWriter:
                 ctx.sample("updates" if known else "creates", {"module": module, key_name(module): pending.key})
             ctx.count_progress(len(batch))
             return
-        deleted_ids = self.check_deleted_in_zoho(module)
         outcome = Outcome()
-        to_send = []
-        for pending in batch:
-            gone = pending.record and pending.record.zoho_id and pending.record.zoho_id in deleted_ids
-            if gone and sync_settings.deleted_in_zoho_policy == SyncSettings.DeletedInZoho.SKIP and not ctx.full:
-                ctx.count("skipped")
-            else:
-                if gone:
-                    pending.record.zoho_id = ""  # recreate it
-                to_send.append(pending)
+        to_send = self.sendable(module, batch, outcome)
+        for pending in to_send:
             outcome.finished(module, pending.key)
         now = timezone.now()
         known = {p.key for p in to_send if p.record and p.record.zoho_id}
@@ -92,6 +96,23 @@ class ZohoWriter:
         ctx.count_progress(len(batch))
         ctx.beat()
         ctx.after_batch()
+
+    def sendable(self, module: str, batch: list[Pending], outcome: Outcome) -> list[Pending]:
+        """The batch without the records deleted in Zoho that the policy skips (those are done, in `outcome`);
+        records deleted in Zoho that are to be recreated lose their Zoho id."""
+        ctx = self.ctx
+        deleted_ids = self.check_deleted_in_zoho(module)
+        to_send = []
+        for pending in batch:
+            gone = pending.record and pending.record.zoho_id and pending.record.zoho_id in deleted_ids
+            if gone and ctx.sync_settings.deleted_in_zoho_policy == SyncSettings.DeletedInZoho.SKIP and not ctx.full:
+                ctx.count("skipped")
+                outcome.finished(module, pending.key)
+            else:
+                if gone:
+                    pending.record.zoho_id = ""  # recreate it
+                to_send.append(pending)
+        return to_send
 
     def send(self, module: str, pendings: list[Pending]):
         """(pendings, results) per Zoho call: one call for people, up to two for Deals (updates, creates)."""
