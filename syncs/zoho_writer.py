@@ -4,8 +4,8 @@ Planners `queue` pending writes (and `queue_delete` for the deleted-in-store pol
 when it holds 100 and the rest by `flush_all`. In a run that sends big modules by Bulk Write, `bulk` takes
 the people first (syncs/bulk_sending.py) and hands back what is too few for a job. Contacts and Leads are
 upserted by Email. Deals are updated by their Zoho id when the record map knows it, else upserted on the org's
-order-key field when one is chosen, else inserted. Before a module's first write in a run, Zoho's deleted records are read (deleted-in-Zoho
-policy).
+order-key field when one is chosen, else inserted. Before a module's first write in a run, Zoho's deleted
+records are read (deleted-in-Zoho policy).
 
 Zoho refusing a record (a reason in the record) fails that record into the inbox. Zoho refusing the call
 (rate limit, 5xx, credit budget, re-authorization) raises: the run stops with that reason, and every record not
