@@ -81,6 +81,7 @@ class BulkSending:
                                                  "code": status.code})
                 BulkJob.objects.filter(pk=job.pk).update(state=BulkJob.State.FAILED, rows=[])
             else:
+                ctx.run.progress_total += len(job.rows)
                 self.collect(job, status)
             ctx.beat()
         if unfinished:
@@ -171,6 +172,7 @@ class BulkSending:
         BulkJob.objects.create(settings=ctx.sync_settings, run=ctx.run, module=module, job_id=job_id,
                                rows=[[p.key, p.hash, p.payload] for p in rows], planned_at=self.writer.started)
         self.started_rows += len(rows)
+        ctx.count_progress(len(rows))
         ctx.beat()
         return []
 
