@@ -11,7 +11,7 @@ from bench import fixtures
 from bench.measure import Phase, expected_upserts
 from bench.naive import naive_sync
 from syncs.engine import Hooks, run_sync
-from syncs.models import SyncedRecord, SyncRun
+from syncs.models import BulkJob, SyncedRecord, SyncRun
 from syncs.selection import included_stores
 
 RUNS = ("initial", "unchanged", "changed")
@@ -82,6 +82,10 @@ def runs_until_done(sync_settings, hooks) -> list[SyncRun]:
         if sync_run is None:
             break
         sync_runs.append(sync_run)
+        if sync_run.stop_reason == SyncRun.StopReason.TRANSIENT and BulkJob.objects.filter(
+                settings=sync_settings).exists():
+            continue  # the sandbox writes a job's rows inside a status read: on a loaded machine that read can
+            # time out (Zoho's own workers would not); production retries in five minutes, the benchmark at once
         if sync_run.stop_reason != SyncRun.StopReason.BULK_WRITE:
             break
     return sync_runs
