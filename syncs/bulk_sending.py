@@ -25,23 +25,11 @@ from integrations.zoho.bulk_write import FAILED, MAX_ROWS, BulkWrite, scopes_gra
 from integrations.zoho.errors import ConfigurationError
 from syncs.models import PERSON_MODULES, BulkJob, SyncedRecord
 from syncs.outcomes import Outcome, Pending, write_outcome
+from syncs.reading import RECORD_KEY_PREFIX
+from syncs.run_context import BulkJobsPending
 
 MATCH_KEY = "Email"
 RESULT_CHUNK = 1000  # rows mapped and written per transaction when a job's result comes back
-FOLLOW_AGAIN_SECONDS = 60
-
-
-class BulkJobsPending(Exception):
-    """This run started or found Bulk Write jobs Zoho has not finished: stop, and come back in a minute."""
-
-    retry_after = FOLLOW_AGAIN_SECONDS
-
-    def __init__(self, rows: int, started: bool):
-        self.rows = rows
-        what = "sent" if started else "still being written"
-        self.summary = (f"Waiting for Zoho's Bulk Write job: {rows:,} records {what}. The next run (in about a "
-                        f"minute) collects Zoho's result.")
-        super().__init__(self.summary)
 
 
 class BulkSending:
@@ -132,8 +120,10 @@ class BulkSending:
 
     def take(self, pending: Pending) -> bool:
         """Keep a person's record for a job; False when the writer sends it itself."""
-        if not self.enabled or pending.module not in PERSON_MODULES:
+        if not self.enabled or pending.module not in PERSON_MODULES or not pending.payload.get(MATCH_KEY):
             return False
+        if pending.key.startswith(RECORD_KEY_PREFIX) and pending.record and pending.record.zoho_id:
+            return False  # a person from another Zoho org already written: updated by Zoho id, not by Email
         buffer = self.buffers[pending.module]
         buffer.append(pending)
         if len(buffer) >= MAX_ROWS:

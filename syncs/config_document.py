@@ -6,7 +6,8 @@ the mapping editor does (`syncs.forms.validate_rows`, so the messages are the sa
 
     {"connection": "demo", "sync_option": "all", "allow_affiliates": false,
      "modules": {"Contacts": {"enabled": true, "mapping": [{"from": "email", "to": "Email", "adjust": ""}, …]},
-                 "Leads": {…}, "Deals": {…}},
+                 "Leads": {"enabled": true, "mapping": [{"value": "Online Store", "to": "Lead_Source"}, …]},
+                 "Accounts": {…}, "Deals": {…}, "Sales_Orders": {…}},
      "stores": ["My Store", …],             (informational: which stores the sync option includes today)
      "policies": {"deleted_in_zoho": "skip", "deleted_in_store": "ignore", …}}
 """
@@ -16,13 +17,15 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from integrations.zoho.crm import ZohoCRM
-from syncs.forms import Row, rows_from_db, save_rows, validate_rows
-from syncs.models import CONTACTS, DEALS, LEADS, MODULES, SyncSettings
+from syncs import store_fields
+from syncs.forms import FIXED, Row, rows_from_db, save_rows, validate_rows
+from syncs.models import ACCOUNTS, CONTACTS, DEALS, LEADS, MODULES, SALES_ORDERS, SyncSettings
 from syncs.resend import mark_for_resend
 from syncs.selection import included_stores
 from syncs.validation import field_specs
 
-ENABLED_FIELDS = {CONTACTS: "sync_contacts", LEADS: "sync_leads", DEALS: "sync_deals"}
+ENABLED_FIELDS = {CONTACTS: "sync_contacts", LEADS: "sync_leads", ACCOUNTS: "sync_accounts", DEALS: "sync_deals",
+                  SALES_ORDERS: "sync_sales_orders"}
 # policy name in the document → SyncSettings field
 POLICIES = {
     "deleted_in_zoho": "deleted_in_zoho_policy",
@@ -31,10 +34,13 @@ POLICIES = {
     "deleted_in_store_value": "deleted_in_store_value",
     "last_name_fallback": "last_name_fallback",
     "deal_key_field": "deal_key_field",
+    "account_key_field": "account_key_field",
+    "sales_order_tax_name": "sales_order_tax_name",
     "interval_minutes": "interval_minutes",
 }
 TOP_LEVEL = {"connection", "sync_option", "allow_affiliates", "modules", "stores", "policies"}
 ROW_KEYS = {"from", "to", "adjust"}
+FIXED_ROW_KEYS = {"value", "to", "adjust"}
 
 
 class InvalidDocument(Exception):
@@ -51,8 +57,7 @@ def export_document(sync_settings: SyncSettings) -> dict:
         "modules": {
             module: {
                 "enabled": getattr(sync_settings, ENABLED_FIELDS[module]),
-                "mapping": [{"from": r.store_field, "to": r.zoho_field, "adjust": r.transform}
-                            for r in rows_from_db(sync_settings, module)],
+                "mapping": [_row_json(r) for r in rows_from_db(sync_settings, module)],
             }
             for module in MODULES
         },
@@ -100,11 +105,12 @@ def plan_import(sync_settings: SyncSettings, document, crm: ZohoCRM | None = Non
     errors += _read_policies(document.get("policies", {}), wanted)
     modules = document.get("modules", {})
     if not isinstance(modules, dict):
-        errors.append("modules must be an object of Contacts, Leads and Deals.")
+        errors.append(f"modules must be an object of {', '.join(MODULES)}.")
         modules = {}
     errors += [f"Unknown module {name!r}: use {', '.join(MODULES)}." for name in sorted(set(modules) - set(MODULES))]
     fallback = wanted.get("last_name_fallback", sync_settings.last_name_fallback)
     crm = crm or ZohoCRM(sync_settings.connection)
+    custom_kinds = store_fields.kinds_for(sync_settings)
     specs_by_module = {}
     for module in MODULES:
         entry = modules.get(module)
@@ -123,9 +129,9 @@ def plan_import(sync_settings: SyncSettings, document, crm: ZohoCRM | None = Non
             if problems:
                 continue
             specs_by_module[module] = specs = field_specs(crm.fields(module))
-            general = validate_rows(module, rows, specs, fallback)
+            general = validate_rows(module, rows, specs, fallback, custom_kinds)
             errors += [f"{module}: {message}" for message in general]
-            errors += [f"{module} row {i} ({row.store_field} → {row.zoho_field}): {message}"
+            errors += [f"{module} row {i} ({_row_source(row)} → {row.zoho_field}): {message}"
                        for i, row in enumerate(rows, start=1) for message in row.errors]
             current = rows_from_db(sync_settings, module)
             if _as_tuples(current) != _as_tuples(rows):
@@ -134,11 +140,12 @@ def plan_import(sync_settings: SyncSettings, document, crm: ZohoCRM | None = Non
                     "added": [_row_json(r) for r in rows if _as_tuple(r) not in _as_tuples(current)],
                     "removed": [_row_json(r) for r in current if _as_tuple(r) not in _as_tuples(rows)],
                 }
-    key_field = wanted.get("deal_key_field")
-    if key_field:
-        specs = specs_by_module.get(DEALS) or field_specs(crm.fields(DEALS))
-        if key_field not in specs:
-            errors.append(f"policies.deal_key_field: {DEALS} has no field {key_field}.")
+    for policy, module in (("deal_key_field", DEALS), ("account_key_field", ACCOUNTS)):
+        key_field = wanted.get(policy)
+        if key_field:
+            specs = specs_by_module.get(module) or field_specs(crm.fields(module))
+            if key_field not in specs:
+                errors.append(f"policies.{policy}: {module} has no field {key_field}.")
     stores = document.get("stores")
     if stores is not None and not (isinstance(stores, list) and all(isinstance(n, str) for n in stores)):
         errors.append("stores must be a list of store names.")
@@ -197,9 +204,17 @@ def _read_rows(module: str, mapping) -> tuple[list[Row], list[str]]:
         return [], [f"{module}: mapping must be a list of rows."]
     rows, errors = [], []
     for i, item in enumerate(mapping, start=1):
+        if isinstance(item, dict) and "value" in item and not set(item) - FIXED_ROW_KEYS and "to" in item:
+            if not isinstance(item["to"], str) or not isinstance(item.get("adjust") or "", str):
+                errors.append(f"{module} row {i}: to and adjust must be text.")
+            elif item["value"] is None or isinstance(item["value"], dict):
+                errors.append(f"{module} row {i}: value must be text, a number, true/false or a list.")
+            else:
+                rows.append(Row(FIXED, item["to"].strip(), (item.get("adjust") or "").strip(), item["value"]))
+            continue
         if not isinstance(item, dict) or set(item) - ROW_KEYS or not {"from", "to"} <= set(item):
             errors.append(f"{module} row {i}: give {{\"from\": store field, \"to\": Zoho field, \"adjust\": "
-                          "transform}.")
+                          "transform}, or {\"value\": fixed value, \"to\": Zoho field}.")
             continue
         values = [item.get("from"), item.get("to"), item.get("adjust") or ""]
         if not all(isinstance(v, str) for v in values):
@@ -210,12 +225,20 @@ def _read_rows(module: str, mapping) -> tuple[list[Row], list[str]]:
 
 
 def _as_tuple(row: Row) -> tuple:
-    return row.store_field, row.zoho_field, row.transform
+    value = row.typed if row.typed is not None else row.value
+    return row.store_field, row.zoho_field, row.transform, value if row.is_fixed else None
 
 
 def _as_tuples(rows) -> list[tuple]:
     return [_as_tuple(r) for r in rows]
 
 
+def _row_source(row: Row) -> str:
+    return f"fixed value {row.value!r}" if row.is_fixed else row.store_field
+
+
 def _row_json(row: Row) -> dict:
+    if row.is_fixed:
+        value = row.typed if row.typed is not None else row.value
+        return {"value": value, "to": row.zoho_field, "adjust": row.transform}
     return {"from": row.store_field, "to": row.zoho_field, "adjust": row.transform}

@@ -7,6 +7,7 @@ field chosen for it, the order key. Unchanged Deals (same change hash) cost no c
 writer, which updates a Deal by its Zoho id once the record map knows it.
 """
 
+from syncs.account_planner import AccountLinks
 from syncs.mapping import NUMBER, ORDER_FIELD_KINDS, to_number
 from syncs.models import CONTACTS, DEALS, OrderSnapshot, SyncedRecord, SyncSettings
 from syncs.outcomes import Outcome, Pending
@@ -26,6 +27,7 @@ class DealPlanner:
         self.fields = fields
         self.writer = writer
         self.store_ids = list(included_stores(self.sync_settings).values_list("id", flat=True))
+        self.accounts = AccountLinks(ctx, fields)
 
     def dirty(self):
         return OrderSnapshot.objects.filter(settings=self.sync_settings, dirty=True, store_id__in=self.store_ids)
@@ -48,26 +50,30 @@ class DealPlanner:
         contacts = dict(SyncedRecord.objects.filter(
             settings=sync_settings, module=CONTACTS, key__in={o.email for o in orders if o.email}, zoho_id__gt="",
         ).exclude(status__in=(Status.DELETED_IN_ZOHO, Status.DELETED_IN_STORE)).values_list("key", "zoho_id"))
+        accounts = self.accounts.ids_for_emails({o.email for o in orders if o.email})
         outcome = Outcome()
         done = 0
         for order in orders:
-            if self.plan_deal(order, records.get(order.key), contacts.get(order.email), outcome):
+            if self.plan_deal(order, records.get(order.key), contacts.get(order.email), outcome,
+                              accounts.get(order.email)):
                 outcome.finished(DEALS, order.key)
                 done += 1
         self.writer.record(outcome)
         self.ctx.count_progress(done)
         self.ctx.beat()
 
-    def payload(self, order: OrderSnapshot, contact_id: str | None) -> dict:
+    def payload(self, order: OrderSnapshot, contact_id: str | None, account_id: str | None = None) -> dict:
         payload = self.fields.mapped(typed(order.data), DEALS)
         if contact_id:
             payload["Contact_Name"] = {"id": contact_id}
+        if account_id:
+            payload["Account_Name"] = {"id": account_id}
         key_field = self.sync_settings.deal_key_field
         if key_field:
             payload[key_field] = order.key
         return payload
 
-    def plan_deal(self, order, record, contact_id, outcome) -> bool:
+    def plan_deal(self, order, record, contact_id, outcome, account_id=None) -> bool:
         """Decide for one order; True when done now, False when queued for the writer."""
         ctx = self.ctx
         if record and record.status == Status.DELETED_IN_ZOHO and not ctx.full:
@@ -75,7 +81,7 @@ class DealPlanner:
                 ctx.count("skipped")
                 return True
             record.zoho_id = ""  # recreate it
-        payload = self.payload(order, contact_id)
+        payload = self.payload(order, contact_id, account_id)
         digest = self.fields.change_hash(DEALS, payload)
         if record and record.payload_hash == digest and not ctx.full and record.status in (Status.SYNCED,
                                                                                            Status.FAILED):

@@ -2,9 +2,10 @@
 connection → (reset: clear) → read the stores → plan and write → finish.
 
 Every run is a `SyncRun` row whose phase is persisted, so a reset whose worker died continues where it
-stopped. The send phase plans people (Contacts, Leads) then Deals, and one Zoho writer sends both. How a run
-ends follows the Zoho client's taxonomy (`run_context.stopped_by`); nothing is marked synced without Zoho's
-answer, and everything not confirmed stays pending for the next run.
+stopped. The send phase plans Accounts, people (Contacts, Leads), Deals, Products and Sales Orders, in that
+order, and one Zoho writer sends them all. How a run ends follows the Zoho client's taxonomy
+(`run_context.stopped_by`); nothing is marked synced without Zoho's answer, and everything not confirmed stays
+pending for the next run.
 """
 
 import logging
@@ -13,10 +14,12 @@ from django.db import DatabaseError, connections
 from django.utils import timezone
 
 from syncs import claims
+from syncs.account_planner import AccountPlanner
 from syncs.bulk_sending import BulkSending
 from syncs.deal_planner import DealPlanner
 from syncs.models import SyncRun, SyncSettings
 from syncs.planner import PeoplePlanner
+from syncs.products import ProductPlanner
 from syncs.reading import read_stores
 from syncs.reset import clear_sync_state
 from syncs.run_context import (  # noqa: F401  (Hooks, RunContext, Stop, finish: the engine's public API)
@@ -30,6 +33,7 @@ from syncs.run_context import (  # noqa: F401  (Hooks, RunContext, Stop, finish:
     stop_reason_for,
     stopped_by,
 )
+from syncs.sales_order_planner import SalesOrderPlanner
 from syncs.zoho_fields import ZohoFields
 from syncs.zoho_writer import ZohoWriter
 
@@ -108,15 +112,23 @@ def execute(ctx: RunContext) -> None:
 
 
 def send(ctx: RunContext) -> None:
-    """People first, so the Deals planned next can link the Contacts written in this very run. Big sends go by
-    Bulk Write (syncs/bulk_sending.py): the run stops once its jobs are started, and a later one collects them."""
+    """Each kind after what it links to, so links reach records written in this very run: Accounts, then people
+    (Contacts link their Account), Deals (their Contact and Account), Products, then Sales Orders (all of them).
+    Big people sends go by Bulk Write (syncs/bulk_sending.py): the run stops once their jobs are started (what
+    links to people waits for them), and a later run collects them before planning anything."""
     ctx.run.progress_total = ctx.run.progress_done
+    sync_settings = ctx.sync_settings
     fields, writer = ZohoFields(ctx), ZohoWriter(ctx)
     writer.bulk = bulk = BulkSending(ctx, writer)
     bulk.follow()  # Bulk Write jobs of earlier runs first: collected, or this run stops to wait for them
+    if sync_settings.sync_accounts:
+        AccountPlanner(ctx, fields, writer).run()
     people = PeoplePlanner(ctx, fields, writer)
     bulk.decide(people.dirty().values("email").distinct().count())
     people.run()
     bulk.finish()
-    if ctx.sync_settings.sync_deals:
+    if sync_settings.sync_deals:
         DealPlanner(ctx, fields, writer).run()
+    if sync_settings.sync_sales_orders:
+        ProductPlanner(ctx, fields, writer).run()
+        SalesOrderPlanner(ctx, fields, writer).run()

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.db import transaction
 
+from syncs.fixed_values import FixedValueError, typed_value
 from syncs.mapping import STORE_FIELD_KINDS, TEXT, Mapping, field_kinds
 from syncs.models import FieldMapping, SyncSettings
 from syncs.resend import mapping_changed, mark_for_resend
@@ -78,7 +79,7 @@ class RecordMappingForm(forms.ModelForm):
 
     class Meta:
         model = SyncSettings
-        fields = ["sync_contacts", "sync_leads", "sync_deals"]
+        fields = ["sync_contacts", "sync_leads", "sync_accounts", "sync_deals", "sync_sales_orders"]
         help_texts = {
             "sync_contacts": "Ticking Sync Contacts will sync all customers who have made purchases as Contacts "
             "in Zoho CRM.",
@@ -86,7 +87,19 @@ class RecordMappingForm(forms.ModelForm):
             "made purchases, or who have subscribed to your newsletter, as Leads in Zoho CRM.",
             "sync_deals": "Ticking Sync Deals will sync every order of your stores as a Deal in Zoho CRM, linked "
             "to the buyer's Contact.",
+            "sync_accounts": "Ticking Sync Accounts will create a Zoho Account for each customer's company (its own "
+            "field mapping) and link the customer's Contact, Deals and Sales Orders to it. Leads keep Company.",
+            "sync_sales_orders": "Ticking Sync Sales Orders will sync every order as a Sales Order with its lines "
+            "(quantity, price, discount, tax), the products upserted into Zoho Products by SKU. Zoho requires an "
+            "Account on every Sales Order: tick Sync Accounts too.",
         }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("sync_sales_orders") and not data.get("sync_accounts"):
+            self.add_error("sync_sales_orders", "Zoho requires an Account on every Sales Order: tick Sync Accounts "
+                           "too (a buyer without a company gets an Account in their own name).")
+        return data
 
 
 # --- The mapping window -----------------------------------------------------------------------------------
@@ -100,10 +113,16 @@ FIXES = {
     "UNKNOWN_FIELD": "It may have been deleted or renamed in Zoho: click Refresh fields from Zoho, then pick "
     "another field.",
     "UNSUPPORTED_TYPE": "Pick a text, number or checkbox field.",
-    "UNKNOWN_STORE_FIELD": "Pick one of the listed customer data fields.",
-    "MANDATORY_NOT_MAPPED": "Click Add new field and map a customer field to it.",
+    "UNKNOWN_STORE_FIELD": "Pick one of the listed fields (a store's own field appears once Refresh store fields "
+    "has found it).",
+    "MANDATORY_NOT_MAPPED": "Click Add new field and map a customer field (or a fixed value) to it.",
+    "SET_BY_SYNC": "It links the records the sync writes: delete this row.",
+    "INVALID_FIXED_VALUE": "Type a value the field takes, or choose a store field.",
 }
 KIND_WORDS = {"integer": "a whole number", "number": "a number", "boolean": "a yes/no value"}
+
+
+FIXED = "="  # "Map This Data" of a row that sends a fixed value
 
 
 @dataclass
@@ -111,31 +130,50 @@ class Row:
     store_field: str = ""
     zoho_field: str = ""
     transform: str = ""
+    value: object = ""  # a fixed value as typed (editor, sync_config); `typed` once checked against its field
     errors: list[str] = field(default_factory=list)
     hint: str = ""
+    typed: object = None
 
     @property
     def blank(self) -> bool:
         return not self.store_field and not self.zoho_field
 
+    @property
+    def is_fixed(self) -> bool:
+        return self.store_field == FIXED
+
+    @property
+    def value_text(self) -> str:
+        """The fixed value as the editor shows it."""
+        if isinstance(self.value, bool):
+            return "true" if self.value else "false"
+        if isinstance(self.value, list):
+            return "; ".join(str(v) for v in self.value)
+        return "" if self.value is None else str(self.value)
+
 
 def rows_from_db(sync_settings: SyncSettings, module: str) -> list[Row]:
-    return [Row(m.store_field, m.zoho_field, m.transform)
+    return [Row(FIXED, m.zoho_field, m.transform, m.value, typed=m.value) if m.value is not None
+            else Row(m.store_field, m.zoho_field, m.transform)
             for m in sync_settings.mappings.filter(module=module).order_by("position", "id")]
 
 
 def rows_from_post(data) -> list[Row]:
-    stores, zohos, transforms = (data.getlist(name) for name in ("store_field", "zoho_field", "transform"))
+    stores, zohos, transforms, values = (data.getlist(name) for name in ("store_field", "zoho_field", "transform",
+                                                                         "value"))
     count = max(len(stores), len(zohos), len(transforms))
 
     def at(values, i):
         return values[i].strip() if i < len(values) else ""
 
-    return [Row(at(stores, i), at(zohos, i), at(transforms, i)) for i in range(count)]
+    return [Row(at(stores, i), at(zohos, i), at(transforms, i), at(values, i)) for i in range(count)]
 
 
-def validate_rows(module: str, rows: list[Row], specs: dict[str, FieldSpec], last_name_fallback: str) -> list[str]:
-    """Attach each problem to its row (inline) and return the problems of no row (missing mandatory fields)."""
+def validate_rows(module: str, rows: list[Row], specs: dict[str, FieldSpec], last_name_fallback: str,
+                  custom_kinds: dict[str, str] | None = None) -> list[str]:
+    """Attach each problem to its row (inline) and return the problems of no row (missing mandatory fields).
+    A fixed value is typed for its Zoho field here (`row.typed`); `custom_kinds` are the stores' own fields."""
     general = []
     filled = []
     for row in rows:
@@ -145,10 +183,22 @@ def validate_rows(module: str, rows: list[Row], specs: dict[str, FieldSpec], las
             row.errors.append("Choose both the customer data and the Zoho field, or delete the row.")
         elif row.transform not in dict(TRANSFORMS):
             row.errors.append("Choose one of the listed adjustments.")
+        elif row.is_fixed:
+            spec = specs.get(row.zoho_field)
+            if spec is None:
+                filled.append(row)  # validate_mappings says the field is unknown
+                continue
+            try:
+                row.typed = typed_value(row.value, spec)
+            except FixedValueError as exc:
+                row.errors.append(f"{exc} Type a value the field takes, or choose a store field.")
+                continue
+            filled.append(row)
         else:
             filled.append(row)
-    mappings = [Mapping(r.store_field, r.zoho_field, r.transform) for r in filled]
-    for problem in validate_mappings(module, mappings, specs, last_name_fallback):
+    mappings = [Mapping("", r.zoho_field, r.transform, r.typed if r.typed is not None else r.value) if r.is_fixed
+                else Mapping(r.store_field, r.zoho_field, r.transform) for r in filled]
+    for problem in validate_mappings(module, mappings, specs, last_name_fallback, custom_kinds):
         text = f"{problem.message} {FIXES.get(problem.code, '')}".strip()
         matching = [r for r in filled if r.zoho_field == problem.field
                     and not (problem.code == "EMAIL_IS_THE_KEY" and r.store_field == "email")]
@@ -162,7 +212,7 @@ def validate_rows(module: str, rows: list[Row], specs: dict[str, FieldSpec], las
             for row in matching:
                 if text not in row.errors:
                     row.errors.append(text)
-    kinds = field_kinds(module)
+    kinds = field_kinds(module, custom_kinds)
     for row in filled:
         spec, kind = specs.get(row.zoho_field), kinds.get(row.store_field)
         if spec and kind and kind != TEXT and spec.data_type in TEXT_TYPES and row.transform in ("", "not"):
@@ -178,14 +228,16 @@ def save_rows(sync_settings: SyncSettings, module: str, rows: list[Row]) -> int:
     touches for the next run."""
     filled = [r for r in rows if not r.blank]
     before = list(sync_settings.mappings.filter(module=module).order_by("position", "id").values_list(
-        "store_field", "zoho_field", "transform"))
+        "store_field", "zoho_field", "transform", "value"))
+    after = [("", r.zoho_field, r.transform, r.typed) if r.is_fixed else (r.store_field, r.zoho_field, r.transform,
+                                                                          None) for r in filled]
     with transaction.atomic():
         sync_settings.mappings.filter(module=module).delete()
         FieldMapping.objects.bulk_create(
-            FieldMapping(settings=sync_settings, module=module, position=i, store_field=r.store_field,
-                         zoho_field=r.zoho_field, transform=r.transform)
-            for i, r in enumerate(filled)
+            FieldMapping(settings=sync_settings, module=module, position=i, store_field=store_field,
+                         zoho_field=zoho_field, transform=transform, value=value)
+            for i, (store_field, zoho_field, transform, value) in enumerate(after)
         )
-        if mapping_changed(before, [(r.store_field, r.zoho_field, r.transform) for r in filled]):
+        if mapping_changed(before, after):
             mark_for_resend(sync_settings, [module])
     return len(filled)

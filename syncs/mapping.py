@@ -4,11 +4,12 @@ Zoho module, transforms, and turning a merged person or an order into a Zoho pay
 Validation against Zoho's live field metadata lives in `syncs.validation`.
 """
 
+import json
 import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from syncs.models import CONTACTS, DEALS, LEADS, MODULES, FieldMapping
+from syncs.models import ACCOUNTS, CONTACTS, DEALS, LEADS, MODULES, ORDER_MODULES, SALES_ORDERS, FieldMapping
 
 TEXT, NUMBER, INTEGER, BOOLEAN, DATE = "text", "number", "integer", "boolean", "date"
 
@@ -53,12 +54,17 @@ ORDER_FIELD_KINDS = {
     "line_summary": TEXT,
     "store": TEXT,
     "store_url": TEXT,
+    "so_status": TEXT,  # Zoho's Sales Order status for the order's status (Cancelled for cancelled/refunded)
+    "company": TEXT,  # the buyer's
 }
 
 
-def field_kinds(module: str) -> dict[str, str]:
-    """The fields a module's mapping rows may read from: the order's for Deals, the customer's otherwise."""
-    return ORDER_FIELD_KINDS if module == DEALS else STORE_FIELD_KINDS
+def field_kinds(module: str, custom: dict[str, str] | None = None) -> dict[str, str]:
+    """The fields a module's mapping rows may read from: the order's for Deals and Sales Orders, the
+    customer's otherwise, with the stores' own fields (`custom`: `custom:<key>` → kind, syncs.store_fields)."""
+    if module in ORDER_MODULES:
+        return ORDER_FIELD_KINDS
+    return {**STORE_FIELD_KINDS, **(custom or {})}
 
 # Prefilled rows of the mapping window (store field, Zoho field), as DecoNetwork suggests them. Free-text
 # fields are cut to the Zoho field's length, so an over-long name still syncs (pre-validation would refuse it).
@@ -86,11 +92,24 @@ DEFAULT_MAPPINGS = {
         ("zip", "Zip_Code"),
         ("country_name", "Country"),
     ],
+    ACCOUNTS: [
+        ("company", "Account_Name"),
+        ("phone_number", "Phone"),
+        ("address", "Billing_Street"),
+        ("city", "Billing_City"),
+        ("state", "Billing_State"),
+        ("zip", "Billing_Code"),
+        ("country_name", "Billing_Country"),
+    ],
     DEALS: [
         ("deal_name", "Deal_Name"),
         ("total", "Amount"),
         ("stage", "Stage"),
         ("closing_date", "Closing_Date"),
+    ],
+    SALES_ORDERS: [
+        ("deal_name", "Subject"),
+        ("so_status", "Status"),
     ],
 }
 
@@ -102,14 +121,22 @@ class Mapping:
     store_field: str
     zoho_field: str
     transform: str = ""
+    value: object = None  # a fixed value (then store_field is "")
+
+    @property
+    def is_fixed(self) -> bool:
+        return self.value is not None
 
 
 TRUNCATED_BY_DEFAULT = {"firstname", "lastname", "company", "address", "city", "zip", "deal_name"}
+# Accounts' address fields are short (30 characters): every text row is cut to fit.
+TRUNCATED_IN = {ACCOUNTS: {"company", "address", "city", "state", "zip", "country_name"}}
 
 
 def default_mappings(module: str) -> list[Mapping]:
+    truncated = TRUNCATED_IN.get(module, TRUNCATED_BY_DEFAULT)
     return [
-        Mapping(store_field, zoho_field, "truncate" if store_field in TRUNCATED_BY_DEFAULT else "")
+        Mapping(store_field, zoho_field, "truncate" if store_field in truncated else "")
         for store_field, zoho_field in DEFAULT_MAPPINGS[module]
     ]
 
@@ -129,7 +156,7 @@ def create_default_mappings(sync_settings, modules=MODULES) -> None:
 def mappings_by_module(sync_settings) -> dict[str, list[Mapping]]:
     rows = {module: [] for module in MODULES}
     for row in sync_settings.mappings.order_by("position", "id"):
-        rows.setdefault(row.module, []).append(Mapping(row.store_field, row.zoho_field, row.transform))
+        rows.setdefault(row.module, []).append(Mapping(row.store_field, row.zoho_field, row.transform, row.value))
     return rows
 
 
@@ -191,8 +218,8 @@ def map_fields(values: dict, mappings: list[Mapping], lengths: dict[str, int] | 
     """Each mapping row's store value, adjusted, under its Zoho field."""
     lengths = lengths or {}
     return {
-        mapping.zoho_field: json_value(apply_transform(values.get(mapping.store_field), mapping.transform,
-                                                       lengths.get(mapping.zoho_field)))
+        mapping.zoho_field: mapping.value if mapping.is_fixed else json_value(apply_transform(
+            values.get(mapping.store_field), mapping.transform, lengths.get(mapping.zoho_field)))
         for mapping in mappings
     }
 
@@ -201,7 +228,7 @@ def build_payload(person: dict, mappings: list[Mapping], lengths: dict[str, int]
                   last_name_fallback: str = "") -> dict:
     """The Zoho record for a merged person. `Email` is always the normalised email (the match key)."""
     payload = map_fields(person, mappings, lengths)
-    payload["Email"] = person["email"]
+    payload["Email"] = person["email"] or None  # a record from another org may have none
     if not payload.get("Last_Name") and last_name_fallback:
         payload["Last_Name"] = last_name_fallback
     return payload
@@ -209,4 +236,5 @@ def build_payload(person: dict, mappings: list[Mapping], lengths: dict[str, int]
 
 def mapping_fingerprint(mappings: list[Mapping]) -> str:
     """The mapping rows as text, part of every record's change hash: a changed mapping resends its records."""
-    return "|".join(f"{m.store_field}>{m.zoho_field}:{m.transform}" for m in mappings)
+    return "|".join(f"{m.store_field}>{m.zoho_field}:{m.transform}" + (f"={json.dumps(m.value)}" if m.is_fixed else "")
+                    for m in mappings)

@@ -9,6 +9,7 @@ merged (so a customer deleted in one store but present in another is not deleted
 
 from datetime import datetime
 
+from integrations.stores.sources.base import CUSTOM_PREFIX
 from syncs.mapping import STORE_FIELD_KINDS, SUMMED_FIELDS, to_number
 from syncs.models import CONTACTS, LEADS
 
@@ -33,6 +34,8 @@ def snapshot_data(customer) -> dict:
     data = {name: _json_safe(getattr(customer, name, None)) for name in STORE_FIELD_KINDS}
     data.update({name: _json_safe(getattr(customer, name, None)) for name in EXTRA_FIELDS})
     data["email"] = normalise_email(customer.email)
+    # The store's own fields, by their mapping name (custom:<key>); merged like any other field.
+    data.update({CUSTOM_PREFIX + key: _json_safe(value) for key, value in getattr(customer, "custom", ())})
     return data
 
 

@@ -8,8 +8,15 @@ from django.utils import timezone
 CONTACTS = "Contacts"
 LEADS = "Leads"
 DEALS = "Deals"
+ACCOUNTS = "Accounts"
+SALES_ORDERS = "Sales_Orders"
+PRODUCTS = "Products"
 PERSON_MODULES = (CONTACTS, LEADS)
-MODULES = (CONTACTS, LEADS, DEALS)
+ORDER_MODULES = (DEALS, SALES_ORDERS)
+# Modules with a mapping (Map Fields, sync_config), in the order of the Record Mapping step.
+MODULES = (CONTACTS, LEADS, ACCOUNTS, DEALS, SALES_ORDERS)
+# Every module the engine writes: Products have a fixed mapping (SKU, name, price, active).
+WRITTEN_MODULES = (*MODULES, PRODUCTS)
 
 
 class SyncSettings(models.Model):
@@ -58,6 +65,21 @@ class SyncSettings(models.Model):
         help_text="A unique Zoho Deals field that also receives the order key (store id and order id); empty: "
         "the key is kept only in this app's record map (Deals are updated by their Zoho id).",
     )
+    sync_accounts = models.BooleanField(
+        "Sync Accounts", default=False, help_text="A Zoho Account for every customer's company, linked from their "
+        "Contact, Deals and Sales Orders.",
+    )
+    account_key_field = models.CharField(
+        max_length=100, blank=True,
+        help_text="The unique Accounts field an Account is matched on (the mapping fills it); empty: Account_Name.",
+    )
+    sync_sales_orders = models.BooleanField(
+        "Sync Sales Orders", default=False, help_text="Every store order as a Sales Order with its products.",
+    )
+    sales_order_tax_name = models.CharField(
+        max_length=100, default="Sales Tax",
+        help_text="The org's tax that Sales Order lines carry the store's tax under (as a percentage).",
+    )
     interval_minutes = models.PositiveIntegerField(default=30)
     enabled = models.BooleanField(default=False, help_text="Set when the settings are saved; runs are scheduled.")
     next_sync_at = models.DateTimeField(null=True, blank=True)
@@ -85,7 +107,17 @@ class SyncSettings(models.Model):
     @property
     def modules(self) -> list[str]:
         return [m for m, on in ((CONTACTS, self.sync_contacts), (LEADS, self.sync_leads),
-                                (DEALS, self.sync_deals)) if on]
+                                (ACCOUNTS, self.sync_accounts), (DEALS, self.sync_deals),
+                                (SALES_ORDERS, self.sync_sales_orders)) if on]
+
+    @property
+    def reads_orders(self) -> bool:
+        return self.sync_deals or self.sync_sales_orders
+
+    @property
+    def order_module_done_last(self) -> str:
+        """The order module whose write finishes an order (clears its snapshot's dirty flag)."""
+        return SALES_ORDERS if self.sync_sales_orders else DEALS
 
 
 class FieldMapping(models.Model):
@@ -104,8 +136,10 @@ class FieldMapping(models.Model):
     settings = models.ForeignKey(SyncSettings, on_delete=models.CASCADE, related_name="mappings")
     module = models.CharField(max_length=20, choices=[(m, m) for m in MODULES])
     position = models.PositiveIntegerField(default=0)
-    store_field = models.CharField(max_length=50)
+    store_field = models.CharField(max_length=100, blank=True, help_text="Empty for a fixed value.")
     zoho_field = models.CharField(max_length=100)
+    # A fixed value instead of a store field, typed as the Zoho field takes it (syncs.fixed_values).
+    value = models.JSONField(null=True, blank=True)
     transform = models.CharField(max_length=20, choices=Transform.choices, blank=True, default="")
 
     class Meta:
@@ -195,6 +229,25 @@ class OrderSnapshot(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class ProductSnapshot(models.Model):
+    """A store's catalogue item for a connection, by SKU (Zoho's `Product_Code`); `dirty` until its Product
+    is written. A SKU sold by two stores is one Product (the store read last speaks for it)."""
+
+    settings = models.ForeignKey(SyncSettings, on_delete=models.CASCADE, related_name="product_snapshots")
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    sku = models.CharField(max_length=100)
+    data = models.JSONField(default=dict, help_text="sku, name, price, active")
+    dirty = models.BooleanField(default=True)
+    staged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["settings", "sku"], name="syncs_product_snapshot_unique")]
+        indexes = [models.Index(fields=["settings", "dirty", "sku"], name="syncs_product_snapshot_dirty")]
+
+    def __str__(self):
+        return self.sku
 
 
 class SyncedRecord(models.Model):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from syncs.merge import normalise_email
 from syncs.models import OrderSnapshot
+from syncs.sales_orders import status_for
 
 STAGE_BUFFER = 500
 # Zoho's standard Deal stages for WooCommerce's and Magento's order statuses.
@@ -54,6 +55,12 @@ def order_data(store, order) -> dict:
         "line_summary": order.line_summary,
         "store": store.name,
         "store_url": (store.base_url or "").rstrip("/"),
+        "so_status": status_for(order.status),
+        "company": customer.company,
+        # For the Sales Order's lines (not mappable): numbers as exact text.
+        "lines": [{"sku": line.sku, "name": line.name, "quantity": str(line.quantity),
+                   "unit_price": str(line.unit_price), "discount": str(line.discount), "tax": str(line.tax),
+                   "product_id": line.product_id} for line in order.lines],
     }
 
 

@@ -12,7 +12,16 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from syncs.models import DEALS, CustomerSnapshot, OrderSnapshot, RecordError, SyncedRecord
+from syncs.models import (
+    ACCOUNTS,
+    ORDER_MODULES,
+    PRODUCTS,
+    CustomerSnapshot,
+    OrderSnapshot,
+    ProductSnapshot,
+    RecordError,
+    SyncedRecord,
+)
 
 Status = SyncedRecord.Status
 
@@ -70,8 +79,16 @@ def write_outcome(sync_settings, outcome: Outcome, started: datetime) -> None:
             ).update(status=RecordError.Status.RESOLVED, updated_at=timezone.now())
         if outcome.errors:
             RecordError.objects.bulk_create(outcome.errors)
-        emails = {key for module, key in outcome.done if module != DEALS}
-        orders = {key for module, key in outcome.done if module == DEALS}
+        # A done key clears its snapshot: people (emails) when their Contact or Lead is written; an order when the
+        # last order module of the run is (its Sales Order when those are synced, else its Deal); a product.
+        # Accounts are written before the people, who clear the same snapshots.
+        last_order_module = sync_settings.order_module_done_last
+        emails = {key for module, key in outcome.done if module not in (*ORDER_MODULES, PRODUCTS, ACCOUNTS)}
+        orders = {key for module, key in outcome.done if module == last_order_module}
+        products = {key for module, key in outcome.done if module == PRODUCTS}
+        if products:
+            ProductSnapshot.objects.filter(settings=sync_settings, sku__in=products, staged_at__lte=started).update(
+                dirty=False)
         if emails:
             CustomerSnapshot.objects.filter(settings=sync_settings, email__in=emails, staged_at__lte=started).update(
                 dirty=False)

@@ -10,6 +10,7 @@ its outcome is written, so whatever stops a run leaves the rest for the next one
 
 from collections import defaultdict
 
+from syncs.account_planner import AccountLinks
 from syncs.lead_conversion import convert_lead
 from syncs.merge import merge, route
 from syncs.models import CONTACTS, LEADS, PERSON_MODULES, CustomerSnapshot, SyncedRecord, SyncSettings
@@ -30,6 +31,8 @@ class PeoplePlanner:
         self.fields = fields
         self.writer = writer
         self.store_ids = list(included_stores(self.sync_settings).values_list("id", flat=True))
+        self.accounts = AccountLinks(ctx, fields)
+        self.account_ids: dict[str, str] = {}  # email → the Zoho id of their Account (Sync Accounts)
 
     def dirty(self):
         return CustomerSnapshot.objects.filter(settings=self.sync_settings, dirty=True, store_id__in=self.store_ids)
@@ -57,6 +60,10 @@ class PeoplePlanner:
             for r in SyncedRecord.objects.filter(settings=self.sync_settings, module__in=PERSON_MODULES,
                                                  key__in=emails)
         }
+        if self.accounts.on:
+            keys = {email: self.accounts.key_of(merge(snapshots[email])) for email in emails if snapshots[email]}
+            ids = self.accounts.ids_for_keys(keys.values())
+            self.account_ids = {email: ids[key] for email, key in keys.items() if key in ids}
         outcome = Outcome()
         done = 0
         for email in emails:
@@ -72,13 +79,15 @@ class PeoplePlanner:
         ctx, sync_settings = self.ctx, self.sync_settings
         person = merge(snapshots)
         if person["deleted"]:
-            return self.deleted_in_store(person, records)
+            return self.deleted_in_store(person, records, email)
         module = route(person, sync_settings.sync_contacts, sync_settings.sync_leads)
         if module is None:
             ctx.count("skipped")
             return True
         record = records.get((module, email))
         payload = self.fields.person_payload(person, module)
+        if module == CONTACTS and email in self.account_ids:
+            payload["Account_Name"] = {"id": self.account_ids[email]}
         digest = self.fields.change_hash(module, payload)
         if record and record.status == Status.DELETED_IN_ZOHO and not ctx.full:
             if sync_settings.deleted_in_zoho_policy == SyncSettings.DeletedInZoho.SKIP:
@@ -104,10 +113,10 @@ class PeoplePlanner:
         self.writer.queue(pending)
         return False
 
-    def deleted_in_store(self, person, records) -> bool:
-        """The deleted-in-store policy for a person no store has any more."""
+    def deleted_in_store(self, person, records, email) -> bool:
+        """The deleted-in-store policy for a person no store has any more (`email`: their key, the email, or the
+        source record's for people from another Zoho org)."""
         ctx, sync_settings = self.ctx, self.sync_settings
-        email = person["email"]
         known = [r for m in PERSON_MODULES if (r := records.get((m, email))) and r.zoho_id
                  and r.status in (Status.SYNCED, Status.FAILED, Status.PENDING)]
         policy = sync_settings.deleted_in_store_policy

@@ -15,15 +15,18 @@ from django.utils import timezone
 from integrations.stores.models import mark_deliveries_read
 from integrations.stores.sources import get_source
 from integrations.stores.sources.errors import SourceError
+from integrations.stores.sources.zoho_org import ensure_not_same_org
 from syncs.deletions import detect_deletions
 from syncs.merge import normalise_email, snapshot_data
 from syncs.models import CustomerSnapshot, RecordError, StoreCheckpoint
 from syncs.orders import read_orders
+from syncs.products import read_products
 from syncs.run_context import RunContext
 from syncs.selection import included_stores
 from syncs.validation import EMAIL_RE
 
 STAGE_BUFFER = 500
+RECORD_KEY_PREFIX = "zoho-"  # keys of people read from another Zoho org (never an email: no "@")
 INVALID_EMAIL = "INVALID_EMAIL"
 INVALID_RECORD = "INVALID_RECORD"
 
@@ -32,11 +35,14 @@ def read_stores(ctx: RunContext) -> None:
     for store in included_stores(ctx.sync_settings):
         checkpoint, _ = StoreCheckpoint.objects.get_or_create(settings=ctx.sync_settings, store=store)
         try:
+            ensure_not_same_org(store, ctx.sync_settings.connection)
             source = get_source(store)
             since = None if ctx.full else checkpoint.cursor
             read_store(ctx, store, source, checkpoint, since)
-            if ctx.sync_settings.sync_deals and source.has_orders:
+            if ctx.sync_settings.reads_orders and source.has_orders:
                 read_orders(ctx, store, source, checkpoint, report_rejected)
+            if ctx.sync_settings.sync_sales_orders and source.sells_products:
+                read_products(ctx, store, source, report_rejected)
             detect_deletions(ctx, store, source, checkpoint)
         except SourceError as exc:
             report_unreadable(ctx, store, checkpoint, exc)
@@ -91,13 +97,25 @@ def _advance(checkpoint, newest, signpost) -> None:
         checkpoint.save(update_fields=["cursor", "updated_at"])
 
 
+ZOHO_ORG = "zoho"
+
+
+def record_key(store, source_id) -> str:
+    """The person key of a record read from another Zoho org: its store and its record id there."""
+    return f"{RECORD_KEY_PREFIX}{store.pk}-{source_id}"
+
+
 def stage(ctx, store, customers) -> None:
     """Write one buffer of customers as dirty snapshots: one bulk statement, whatever its size."""
     latest, invalid = {}, {}
+    by_record_id = store.kind == ZOHO_ORG
     for customer in customers:
         ctx.count("seen")
         email = normalise_email(customer.email)
-        if not EMAIL_RE.match(email):
+        if by_record_id:
+            # Org to org: the source org's record id is the key (emails may be missing or change).
+            email = record_key(store, customer.source_id)
+        elif not EMAIL_RE.match(email):
             invalid[customer.email.strip() or f"{store.name} customer {customer.source_id}"] = customer
             continue
         previous = latest.get(email)

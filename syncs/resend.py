@@ -8,16 +8,16 @@ counts the marked records that would change as "would update".
 
 from django.utils import timezone
 
-from syncs.models import DEALS, CustomerSnapshot, OrderSnapshot
+from syncs.models import ORDER_MODULES, CustomerSnapshot, OrderSnapshot
 
 
 def mark_for_resend(sync_settings, modules) -> int:
     """Mark the snapshots feeding `modules` dirty; returns how many were marked."""
     modules, now, marked = set(modules), timezone.now(), 0
-    if modules - {DEALS}:
+    if modules - set(ORDER_MODULES):
         marked += CustomerSnapshot.objects.filter(settings=sync_settings, dirty=False).update(dirty=True,
                                                                                              staged_at=now)
-    if DEALS in modules:
+    if modules & set(ORDER_MODULES):
         marked += OrderSnapshot.objects.filter(settings=sync_settings, dirty=False).update(dirty=True, staged_at=now)
     return marked
 

@@ -8,7 +8,15 @@ the run keeps its phase, the unsent emails stay dirty, and the tick hands it to 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 
-from syncs.models import CustomerSnapshot, OrderSnapshot, RecordError, StoreCheckpoint, SyncedRecord, SyncRun
+from syncs.models import (
+    CustomerSnapshot,
+    OrderSnapshot,
+    ProductSnapshot,
+    RecordError,
+    StoreCheckpoint,
+    SyncedRecord,
+    SyncRun,
+)
 
 Status = SyncedRecord.Status
 
@@ -48,4 +56,5 @@ def clear_sync_state(sync_settings) -> None:
         StoreCheckpoint.objects.filter(settings=sync_settings).delete()
         CustomerSnapshot.objects.filter(settings=sync_settings).delete()
         OrderSnapshot.objects.filter(settings=sync_settings).delete()
+        ProductSnapshot.objects.filter(settings=sync_settings).delete()
         RecordError.objects.filter(settings=sync_settings).delete()

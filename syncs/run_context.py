@@ -26,7 +26,6 @@ from integrations.zoho.errors import (
     ZohoError,
 )
 from syncs import claims
-from syncs.bulk_sending import BulkJobsPending
 from syncs.models import SyncRun, SyncSettings
 
 logger = logging.getLogger(__name__)
@@ -40,6 +39,19 @@ WAITING = "Nothing was lost: what was not sent waits, and goes out when Zoho ans
 
 class ClaimLost(Exception):
     """Another worker took this connection over (our heartbeat went stale); stop without writing more."""
+
+
+class BulkJobsPending(Exception):
+    """Bulk Write jobs Zoho has not finished (syncs/bulk_sending.py): stop, and come back in a minute."""
+
+    retry_after = 60
+
+    def __init__(self, rows: int, started: bool):
+        self.rows = rows
+        what = "sent" if started else "still being written"
+        self.summary = (f"Waiting for Zoho's Bulk Write job: {rows:,} records {what}. The next run (in about a "
+                        f"minute) collects Zoho's result.")
+        super().__init__(self.summary)
 
 
 @dataclass

@@ -5,9 +5,22 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from integrations.zoho.crm import ZohoCRM
+from syncs import store_fields
 from syncs.engine import Hooks, run_sync
 from syncs.mapping import create_default_mappings, mappings_by_module
-from syncs.models import DEALS, CustomerSnapshot, OrderSnapshot, RecordError, SyncedRecord, SyncRun, SyncSettings
+from syncs.models import (
+    ACCOUNTS,
+    ORDER_MODULES,
+    PERSON_MODULES,
+    PRODUCTS,
+    CustomerSnapshot,
+    OrderSnapshot,
+    ProductSnapshot,
+    RecordError,
+    SyncedRecord,
+    SyncRun,
+    SyncSettings,
+)
 from syncs.reset import start_reset  # noqa: F401  (part of this API)
 from syncs.validation import Problem, field_specs, validate_mappings
 
@@ -71,7 +84,7 @@ def check_mappings(sync_settings: SyncSettings) -> dict[str, list[Problem]]:
     mappings = mappings_by_module(sync_settings)
     return {
         module: validate_mappings(module, mappings.get(module, []), field_specs(crm.fields(module)),
-                                  sync_settings.last_name_fallback)
+                                  sync_settings.last_name_fallback, store_fields.kinds_for(sync_settings))
         for module in sync_settings.modules
     }
 
@@ -86,12 +99,18 @@ def retry_errors(errors) -> int:
     with transaction.atomic():
         for sync_settings, keys in by_settings.items():
             now = timezone.now()
-            emails = {key for module, key in keys if module != DEALS}
-            orders = {key for module, key in keys if module == DEALS}
-            SyncedRecord.objects.filter(settings=sync_settings, key__in=emails | orders).update(payload_hash="")
-            CustomerSnapshot.objects.filter(settings=sync_settings, email__in=emails).update(dirty=True,
-                                                                                           staged_at=now)
+            emails = {key for module, key in keys if module in PERSON_MODULES or not module}
+            orders = {key for module, key in keys if module in ORDER_MODULES}
+            skus = {key for module, key in keys if module == PRODUCTS}
+            accounts = {key for module, key in keys if module == ACCOUNTS}
+            for module, key in keys:
+                SyncedRecord.objects.filter(settings=sync_settings, module=module, key=key).update(payload_hash="")
+            people = CustomerSnapshot.objects.filter(settings=sync_settings)
+            if not accounts:  # an Account is planned from its people: look at them all (unchanged ones cost nothing)
+                people = people.filter(email__in=emails)
+            people.update(dirty=True, staged_at=now)
             OrderSnapshot.objects.filter(settings=sync_settings, key__in=orders).update(dirty=True, staged_at=now)
+            ProductSnapshot.objects.filter(settings=sync_settings, sku__in=skus).update(dirty=True, staged_at=now)
         RecordError.objects.filter(pk__in=[e.pk for e in errors]).update(
             status=RecordError.Status.RETRYING, updated_at=timezone.now())
     for sync_settings in by_settings:

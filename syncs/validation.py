@@ -23,6 +23,11 @@ ACCEPTS = {
     "date": {DATE},
     "datetime": {DATE},
 }
+# Fields the engine fills itself (links and line items), never from a mapping row; the mandatory ones among
+# them need no row. (Other modules' links are lookups, which no row can fill anyway.)
+ENGINE_FIELDS = {
+    "Sales_Orders": ("Account_Name", "Contact_Name", "Deal_Name", "Product_Details"),
+}
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -47,7 +52,10 @@ class FieldSpec:
         )
         values = set()
         for option in meta.get("pick_list_values") or []:
-            values.add(option.get("actual_value", option.get("display_value")) if isinstance(option, dict) else option)
+            if isinstance(option, dict):  # Zoho takes the actual value, and the display value where it differs
+                values.update(v for v in (option.get("actual_value"), option.get("display_value")) if v is not None)
+            else:
+                values.add(option)
         return cls(
             api_name=meta["api_name"], data_type=meta.get("data_type", "text"), length=meta.get("length"),
             writable=writable, mandatory=bool(meta.get("system_mandatory")), picklist=frozenset(values),
@@ -71,15 +79,19 @@ class Problem:
 
 
 def validate_mappings(module: str, mappings: list[Mapping], specs: dict[str, FieldSpec],
-                      last_name_fallback: str = "") -> list[Problem]:
-    """What is wrong with a module's mapping rows, for the mapping window; empty when it is fine."""
+                      last_name_fallback: str = "", custom_kinds: dict[str, str] | None = None) -> list[Problem]:
+    """What is wrong with a module's mapping rows, for the mapping window; empty when it is fine. A fixed value
+    is checked against its field like a value the sync sends (syncs.fixed_values); `custom_kinds` are the
+    stores' own fields the rows may read (syncs.store_fields)."""
+    from syncs.fixed_values import FixedValueError, typed_value
+
     problems = []
     seen = set()
-    kinds = field_kinds(module)
+    kinds = field_kinds(module, custom_kinds)
     for row in mappings:
-        kind = kinds.get(row.store_field)
+        kind = None if row.is_fixed else kinds.get(row.store_field)
         spec = specs.get(row.zoho_field)
-        if kind is None:
+        if kind is None and not row.is_fixed:
             problems.append(Problem("UNKNOWN_STORE_FIELD", row.zoho_field, f"{row.store_field} is not a store field."))
         if spec is None:
             problems.append(Problem("UNKNOWN_FIELD", row.zoho_field, f"{module} has no field {row.zoho_field}."))
@@ -87,6 +99,15 @@ def validate_mappings(module: str, mappings: list[Mapping], specs: dict[str, Fie
         if row.zoho_field in seen:
             problems.append(Problem("DUPLICATE_MAPPING", row.zoho_field, f"{row.zoho_field} is mapped twice."))
         seen.add(row.zoho_field)
+        if row.zoho_field in ENGINE_FIELDS.get(module, ()):
+            problems.append(Problem("SET_BY_SYNC", row.zoho_field, f"{row.zoho_field} is filled by the sync itself."))
+            continue
+        if row.is_fixed:
+            try:
+                typed_value(row.value, spec)
+            except FixedValueError as exc:
+                problems.append(Problem("INVALID_FIXED_VALUE", row.zoho_field, str(exc)))
+            continue
         if not spec.writable:
             problems.append(Problem("READ_ONLY", row.zoho_field, f"{row.zoho_field} is read-only in Zoho."))
         accepted = ACCEPTS.get(spec.data_type)
@@ -101,6 +122,8 @@ def validate_mappings(module: str, mappings: list[Mapping], specs: dict[str, Fie
         if row.zoho_field == "Email" and row.store_field != "email" and module in PERSON_MODULES:
             problems.append(Problem("EMAIL_IS_THE_KEY", "Email", "Email is the match key: map it from email."))
     for spec in specs.values():
+        if spec.api_name in ENGINE_FIELDS.get(module, ()):
+            continue
         if spec.mandatory and spec.api_name not in seen and not (spec.api_name == "Last_Name" and last_name_fallback):
             problems.append(Problem("MANDATORY_NOT_MAPPED", spec.api_name, f"{spec.api_name} is required by Zoho."))
     return problems
@@ -131,15 +154,15 @@ def validate_record(payload: dict, specs: dict[str, FieldSpec]) -> Problem | Non
         spec = specs.get(name)
         if spec is None or value is None:
             continue
-        problem = _check_value(spec, value)
+        problem = check_value(spec, value)
         if problem:
             return Problem("INVALID_DATA", name, problem)
     return None
 
 
-def _check_value(spec: FieldSpec, value) -> str | None:
-    if spec.data_type in ("lookup", "ownerlookup"):
-        return None  # set by the engine ({"id": …}), never from a mapping row
+def check_value(spec: FieldSpec, value) -> str | None:
+    if spec.data_type in ("lookup", "ownerlookup", "lineitem"):
+        return None  # set by the engine ({"id": …}, Sales Orders' lines), never from a mapping row
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     if spec.data_type in INTEGER_TYPES:
         return None if is_number and float(value).is_integer() else f"expected a whole number, got {value!r}"

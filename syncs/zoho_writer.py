@@ -3,9 +3,11 @@
 Planners `queue` pending writes (and `queue_delete` for the deleted-in-store policy); a module's batch is sent
 when it holds 100 and the rest by `flush_all`. In a run that sends big modules by Bulk Write, `bulk` takes
 the people first (syncs/bulk_sending.py) and hands back what is too few for a job. Contacts and Leads are
-upserted by Email. Deals are updated by their Zoho id when the record map knows it, else upserted on the org's
-order-key field when one is chosen, else inserted. Before a module's first write in a run, Zoho's deleted
-records are read (deleted-in-Zoho policy).
+upserted by Email. Deals, Accounts, Products and Sales Orders are updated by their Zoho id when the record map
+knows it; new ones are upserted on their match field (a Deal's order-key field when one is chosen, an Account's
+`Account_Name` or chosen unique field), Products first looked up by SKU (`Product_Code`, a search) since Zoho has
+no duplicate check on it, and the rest inserted. Before a module's first write in a run, Zoho's deleted records
+are read (deleted-in-Zoho policy).
 
 Zoho refusing a record (a reason in the record) fails that record into the inbox. Zoho refusing the call
 (rate limit, 5xx, credit budget, re-authorization) raises: the run stops with that reason, and every record not
@@ -15,8 +17,9 @@ yet confirmed stays pending (dirty) for the next run. Nothing here waits: a rate
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from syncs.models import DEALS, MODULES, SyncedRecord, SyncSettings
+from syncs.models import ACCOUNTS, DEALS, PERSON_MODULES, PRODUCTS, WRITTEN_MODULES, SyncedRecord, SyncSettings
 from syncs.outcomes import Outcome, Pending, write_outcome
+from syncs.reading import RECORD_KEY_PREFIX
 
 BATCH = 100
 Status = SyncedRecord.Status
@@ -26,8 +29,8 @@ class ZohoWriter:
     def __init__(self, ctx):
         self.ctx = ctx
         self.started = timezone.now()
-        self.buffers: dict[str, list[Pending]] = {module: [] for module in MODULES}
-        self.deletes: dict[str, list[Pending]] = {module: [] for module in MODULES}
+        self.buffers: dict[str, list[Pending]] = {module: [] for module in WRITTEN_MODULES}
+        self.deletes: dict[str, list[Pending]] = {module: [] for module in WRITTEN_MODULES}
         self.deleted_checked: set[str] = set()
         self.bulk = None  # a syncs.bulk_sending.BulkSending when this run sends big modules by Bulk Write
 
@@ -45,7 +48,7 @@ class ZohoWriter:
         if len(self.deletes[pending.module]) >= BATCH:
             self.flush_deletes(pending.module)
 
-    def flush_all(self, modules=MODULES) -> None:
+    def flush_all(self, modules=WRITTEN_MODULES) -> None:
         for module in modules:
             if self.bulk:
                 self.send_by_upserts(module, self.bulk.flush(module))
@@ -82,6 +85,8 @@ class ZohoWriter:
         for pending in to_send:
             outcome.finished(module, pending.key)
         now = timezone.now()
+        if module == PRODUCTS:
+            self.adopt_products(to_send)
         known = {p.key for p in to_send if p.record and p.record.zoho_id}
         for pendings, results in self.send(module, to_send):
             for pending, result in zip(pendings, results, strict=True):
@@ -115,35 +120,70 @@ class ZohoWriter:
         return to_send
 
     def send(self, module: str, pendings: list[Pending]):
-        """(pendings, results) per Zoho call: one call for people, up to two for Deals (updates, creates)."""
+        """(pendings, results) per Zoho call: one call for people, up to two for the other modules (updates by
+        Zoho id, then the new ones)."""
         if not pendings:
             return []
-        if module != DEALS:
-            return [(pendings, self.call(lambda: self.ctx.crm.upsert(module, [p.payload for p in pendings],
-                                                                      duplicate_check_fields=("Email",))))]
+        if module in PERSON_MODULES:
+            # People read from another Zoho org are known by their record id there: once written, they are
+            # updated by Zoho id (their email may change, or be missing); everyone else is upserted by Email.
+            by_id = [p for p in pendings if p.key.startswith(RECORD_KEY_PREFIX) and p.record and p.record.zoho_id]
+            by_email = [p for p in pendings if p not in by_id]
+            calls = []
+            if by_id:
+                payloads = [{**p.payload, "id": p.record.zoho_id} for p in by_id]
+                calls.append((by_id, self.call(lambda: self.ctx.crm.update(module, payloads))))
+            if by_email:
+                calls.append((by_email, self.call(lambda: self.ctx.crm.upsert(
+                    module, [p.payload for p in by_email], duplicate_check_fields=("Email",)))))
+            return calls
         known = [p for p in pendings if p.record and p.record.zoho_id]
         new = [p for p in pendings if not (p.record and p.record.zoho_id)]
         calls = []
         if known:
             payloads = [{**p.payload, "id": p.record.zoho_id} for p in known]
-            calls.append((known, self.call(lambda: self.ctx.crm.update(DEALS, payloads))))
+            calls.append((known, self.call(lambda: self.ctx.crm.update(module, payloads))))
         if new:
-            key_field = self.ctx.sync_settings.deal_key_field
+            key_field = self.match_field(module)
             payloads = [p.payload for p in new]
             if key_field:
-                calls.append((new, self.call(lambda: self.ctx.crm.upsert(DEALS, payloads,
+                calls.append((new, self.call(lambda: self.ctx.crm.upsert(module, payloads,
                                                                          duplicate_check_fields=(key_field,)))))
             else:
-                calls.append((new, self.call(lambda: self.ctx.crm.insert(DEALS, payloads))))
+                calls.append((new, self.call(lambda: self.ctx.crm.insert(module, payloads))))
         return calls
 
-    def call(self, action):
+    def match_field(self, module: str) -> str:
+        """The field Zoho matches a new record on (an upsert), "" to insert it."""
+        sync_settings = self.ctx.sync_settings
+        if module == DEALS:
+            return sync_settings.deal_key_field
+        if module == ACCOUNTS:
+            return sync_settings.account_key_field or "Account_Name"
+        return ""
+
+    def adopt_products(self, pendings: list[Pending]) -> None:
+        """New SKUs Zoho already has (made by hand, or by another connection) are updated, not created again:
+        one search on Product_Code per batch."""
+        new = {p.key: p for p in pendings if not (p.record and p.record.zoho_id)}
+        if not new:
+            return
+        found = self.call(lambda: self.ctx.crm.search_in(PRODUCTS, "Product_Code", list(new), ["Product_Code"]),
+                          counts_as_write=False)
+        for record in found:
+            pending = new.get(record.get("Product_Code"))
+            if pending is not None:
+                pending.record = pending.record or SyncedRecord(settings=self.ctx.sync_settings, module=PRODUCTS,
+                                                                key=pending.key)
+                pending.record.zoho_id = str(record["id"])
+
+    def call(self, action, counts_as_write: bool = True):
         ctx = self.ctx
         try:
             results = action()
         finally:
             ctx.note_calls()
-        if ctx.hooks.after_upsert:
+        if counts_as_write and ctx.hooks.after_upsert:
             ctx.hooks.after_upsert(ctx.run)
         return results
 
@@ -203,7 +243,7 @@ class ZohoWriter:
 
 def key_name(module: str) -> str:
     """How a report sample names a record's key."""
-    return "key" if module == DEALS else "email"
+    return "email" if module in PERSON_MODULES else "key"
 
 
 def mark_deleted_in_zoho(sync_settings, module, zoho_ids: set[str]) -> set[str]:

@@ -8,6 +8,7 @@ connection's keep-alive session, timeout + User-Agent (transport.py), retries wi
 Request-level failures raise the errors.py taxonomy; per-record failures come back as RecordResult.
 """
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ MAX_FIELDS_PER_GET = 50
 FIELDS_CACHE_TTL = timedelta(hours=1)
 COST_CONVERT_LEAD = 5
 COST_DELETED_RECORDS = 2
+SEARCH_IN_LIMIT = 100  # values of one `in` criterion
 _REAUTH_CODES = {"INVALID_TOKEN", "AUTHENTICATION_FAILURE", "OAUTH_SCOPE_MISMATCH"}
 
 
@@ -172,6 +174,20 @@ class ZohoCRM:
             if any(isinstance(v, str) and "email" in k.lower() and v.strip().casefold() == wanted
                    for k, v in record.items())
         ]
+
+    def search_in(self, module: str, field: str, values: list[str], fields: Iterable[str] = ()) -> list[dict]:
+        """Records whose `field` is one of `values` (≤ 100, one criteria search: `(field:in:a,b)`); Zoho
+        compares without case. Freshly written records may not be found yet (Zoho's index lags)."""
+        if not values:
+            return []
+        if len(values) > SEARCH_IN_LIMIT:
+            raise ValueError(f"At most {SEARCH_IN_LIMIT} values per search.")
+        escaped = ",".join(re.sub(r"([(),:\\])", r"\\\1", str(value)) for value in values)
+        params = {"criteria": f"({field}:in:{escaped})"}
+        if fields:
+            params["fields"] = ",".join(fields)
+        doc = self._request("GET", f"{module}/search", params=params)
+        return list((doc or {}).get("data", []))
 
     def convert_lead(self, lead_id: str, *, deal: dict | None = None, assign_to: str | None = None) -> dict:
         """Convert a lead; returns the new ids by module, e.g. {"Contacts": "…", "Accounts": "…"}."""

@@ -25,6 +25,8 @@ SCOPES = (
     "ZohoCRM.modules.leads.ALL",
     "ZohoCRM.modules.deals.ALL",
     "ZohoCRM.modules.accounts.ALL",
+    "ZohoCRM.modules.products.ALL",  # Sales Orders' line items name Products
+    "ZohoCRM.modules.salesorders.ALL",
     "ZohoCRM.settings.fields.READ",
     "ZohoCRM.settings.modules.READ",
     "ZohoCRM.settings.layouts.READ",

@@ -1,5 +1,6 @@
 """Demo step for syncs: with `--connect`, a ready sandbox Zoho connection "demo" with DecoNetwork's defaults
-(all affiliate stores, Contacts, Leads and Deals, default mappings), so `manage.py sync_now` works without a browser.
+(all affiliate stores, Contacts, Leads and Deals, default mappings) plus Accounts and Sales Orders (the demo
+stores' orders have products and line items), so `manage.py sync_now` works without a browser.
 
 The connection is made through the self-client paste flow, like a person would: the sandbox's console issues
 a self-client grant token (a sandbox-only shortcut: this step may call the sandbox's service directly), and
@@ -33,6 +34,8 @@ def setup(stdout, connect=False, **options):
     connection = demo_connection(sandbox.client)
     sync_settings = settings_for(connection)
     if not sync_settings.enabled:
+        sync_settings.sync_accounts = sync_settings.sync_sales_orders = True
+        sync_settings.save(update_fields=["sync_accounts", "sync_sales_orders", "updated_at"])
         save_settings(sync_settings)
     if connection.status == ZohoConnection.Status.CONNECTED:
         stdout.write(f"Syncs: the Zoho connection “{CONNECTION}” is connected; run `manage.py sync_now "
@@ -52,8 +55,8 @@ def setup(stdout, connect=False, **options):
         )
         return
     stdout.write(f"Syncs: connected the sandbox org “{sandbox.org.name}” as “{CONNECTION}” (all affiliate "
-                 f"stores, Contacts, Leads and Deals, default mappings); run `manage.py sync_now --connection "
-                 f"{CONNECTION}`.")
+                 f"stores, Contacts, Leads, Accounts, Deals and Sales Orders, default mappings); run "
+                 f"`manage.py sync_now --connection {CONNECTION}`.")
 
 
 def demo_connection(sandbox_client) -> ZohoConnection:

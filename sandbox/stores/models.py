@@ -1,4 +1,5 @@
-"""Sandbox WooCommerce and Magento 2 stores: their customers, orders and (WooCommerce) webhooks.
+"""Sandbox WooCommerce and Magento 2 stores: their customers (with the store's own fields), products, orders
+and (WooCommerce) webhooks.
 
 These tables stand for the outside shops (database alias "sandbox"); the app reads them only over HTTP.
 """
@@ -33,6 +34,9 @@ class SandboxStore(models.Model):
     # Fault knob: the host drops the Authorization header (keys only work in the query string).
     strips_authorization = models.BooleanField(default=False)
     newsletter_meta_key = models.CharField(max_length=64, default="newsletter_subscribed")
+    # Magento's customer attributes added by the merchant (GET /V1/attributeMetadata/customer/custom):
+    # [{"code", "label", "input" (text|textarea|select|multiselect|boolean|date), "backend_type", "options"}].
+    customer_attributes = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -90,6 +94,9 @@ class SandboxCustomer(models.Model):
     role = models.CharField(max_length=40, default="customer")
     website_id = models.PositiveIntegerField(default=1)
     newsletter = models.BooleanField(default=False)
+    # The store's own fields: WooCommerce user meta (keys starting with "_" are private), Magento custom
+    # attribute values by attribute code.
+    meta = models.JSONField(default=dict, blank=True)
     date_created = models.DateTimeField(default=timezone.now)
     date_modified = models.DateTimeField(default=timezone.now)
 
@@ -98,6 +105,32 @@ class SandboxCustomer(models.Model):
 
     def __str__(self):
         return self.email
+
+
+class SandboxProduct(models.Model):
+    """A catalogue item. In WooCommerce a variable product's variations are rows with a `parent`; in Magento
+    every row is a product of its own (configurable parents have no price of their own)."""
+
+    store = models.ForeignKey(SandboxStore, on_delete=models.CASCADE, related_name="products")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="variations")
+    name = models.CharField(max_length=200)
+    sku = models.CharField(max_length=64, blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    active = models.BooleanField(default=True)
+    # A variation's attributes, e.g. {"Colour": "Blue", "Size": "L"}.
+    attributes = models.JSONField(default=dict, blank=True)
+    date_created = models.DateTimeField(default=timezone.now)
+    date_modified = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.sku or self.name
+
+    @property
+    def is_variable(self) -> bool:
+        return self.parent_id is None and self.variations.exists()
 
 
 class SandboxOrder(models.Model):
@@ -117,7 +150,7 @@ class SandboxOrder(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     total = models.DecimalField(max_digits=12, decimal_places=2)
     billing = models.JSONField(default=dict, help_text="first_name, last_name, company, address_1, …, email, phone")
-    line_items = models.JSONField(default=list, help_text="[{name, sku, quantity, price}]")
+    line_items = models.JSONField(default=list, help_text="[{name, sku, quantity, price, product_id, discount, tax}]")
     newsletter = models.BooleanField(default=False)
     date_created = models.DateTimeField(default=timezone.now)
     date_modified = models.DateTimeField(default=timezone.now)

@@ -25,6 +25,7 @@ from sandbox.stores.models import (
     SandboxCustomer,
     SandboxDelivery,
     SandboxOrder,
+    SandboxProduct,
     SandboxStore,
     SandboxWebhook,
     SandboxWebsite,
@@ -92,7 +93,7 @@ def create_order(store: SandboxStore, customer: SandboxCustomer | None = None, *
     """An order by a registered customer (billing copied from the account) or a guest (billing given)."""
     when = when or timezone.now()
     line_items = line_items or [{"name": "Sandbox T-shirt", "sku": "SBX-TEE", "quantity": 1, "price": "19.90"}]
-    total = sum(Decimal(str(i["price"])) * int(i.get("quantity", 1)) for i in line_items)
+    total = payloads.order_total(line_items)
     if customer is not None:
         billing = payloads._customer_billing(customer)
     with transaction.atomic(using=SANDBOX_DB):
@@ -115,6 +116,32 @@ def update_order(order: SandboxOrder, **changes) -> SandboxOrder:
         order.save()
         _after_commit(order.store, "order.updated", order.pk)
     return order
+
+
+def add_product(store: SandboxStore, name: str, sku: str, price, *, active: bool = True,
+                parent: SandboxProduct | None = None, attributes: dict | None = None) -> SandboxProduct:
+    return SandboxProduct.objects.create(store=store, name=name, sku=sku, price=Decimal(str(price)), active=active,
+                                         parent=parent, attributes=attributes or {})
+
+
+def update_product(product: SandboxProduct, **changes) -> SandboxProduct:
+    for name, value in changes.items():
+        setattr(product, name, value)
+    product.date_modified = _later(product.date_modified)
+    product.save()
+    return product
+
+
+def line_item(product: SandboxProduct, quantity: int = 1, *, discount="0", tax="0") -> dict:
+    """An order line for a catalogue product (a variation's name is its parent's and its options)."""
+    name = product.name
+    if product.parent_id:
+        name = f"{product.parent.name} - {', '.join(product.attributes.values())}"
+    item = {"name": name, "sku": product.sku, "quantity": quantity, "price": f"{product.price:.2f}",
+            "product_id": product.pk, "discount": str(discount), "tax": str(tax)}
+    if product.parent_id:
+        item["parent_id"] = product.parent_id
+    return item
 
 
 def _later(previous: datetime) -> datetime:
@@ -250,9 +277,13 @@ def populate(store: SandboxStore, customers: int = 300, seed: str = "", *, share
              invalid_emails=INVALID_EMAILS) -> dict:
     """Creates `customers` deterministic customers (and guests) with orders. Idempotent: a store that
     already has customers is left as it is. Returns counts by kind. No webhooks fire (bulk load)."""
+    catalogue = ensure_catalogue(store)
     if store.customers.exists():
         return {"customers": store.customers.count(), "orders": store.orders.count(), "created": False}
     rng = random.Random(f"{store.slug}:{seed}")
+    # Custom fields and line discounts/taxes draw from their own generator, so the people and orders above stay
+    # the same as before these existed.
+    extras = random.Random(f"{store.slug}:{seed}:extras")
     counts = {"buyers": 0, "registered_non_buyers": 0, "newsletter_only": 0, "guests": 0, "invalid_emails": 0,
               "over_long": 0, "shared_emails": 0, "second_website_duplicates": 0}
     orders = []
@@ -279,12 +310,13 @@ def populate(store: SandboxStore, customers: int = 300, seed: str = "", *, share
                 for _ in range(rng.choice([1, 1, 1, 2, 3])):
                     created += timedelta(days=rng.randint(1, 60))
                     orders.append(_order(rng, store, None, billing, created, newsletter=rng.random() < 0.2))
+                    _add_line_details(extras, orders[-1], catalogue)
                 continue
             if kind == "newsletter":
                 person.update(address_1="", address_2="", city="", state="", postcode="", country="", phone="",
                               company="")
             customer = SandboxCustomer.objects.create(
-                store=store, newsletter=kind == "newsletter" or rng.random() < 0.3,
+                store=store, newsletter=kind == "newsletter" or rng.random() < 0.3, meta=_custom_values(extras, store),
                 date_created=created, date_modified=created + timedelta(days=rng.randint(0, 30)),
                 website_id=2 if store.kind == SandboxStore.Kind.MAGENTO and rng.random() < 0.15 else 1, **person,
             )
@@ -294,6 +326,7 @@ def populate(store: SandboxStore, customers: int = 300, seed: str = "", *, share
                 for _ in range(rng.choice([1, 1, 2, 2, 3, 5])):
                     when += timedelta(days=rng.randint(1, 45), seconds=rng.randint(0, 86399))
                     orders.append(_order(rng, store, customer, payloads._customer_billing(customer), when))
+                    _add_line_details(extras, orders[-1], catalogue)
             else:
                 counts["newsletter_only" if kind == "newsletter" else "registered_non_buyers"] += 1
         if store.kind == SandboxStore.Kind.MAGENTO:
@@ -341,6 +374,72 @@ def _order(rng, store, customer, billing, when, newsletter=False) -> SandboxOrde
         line_items=items, newsletter=newsletter, date_created=when, date_modified=modified,
         date_paid=when if status in ("completed", "processing", "refunded") else None,
     )
+
+
+VARIANT_SIZES = ("S", "M", "L")
+LOYALTY_TIERS = ("Bronze", "Silver", "Gold")
+MAGENTO_ATTRIBUTES = [
+    {"code": "loyalty_tier", "label": "Loyalty tier", "input": "select", "backend_type": "int",
+     "options": [{"label": "", "value": ""}, {"label": "Bronze", "value": "11"}, {"label": "Silver", "value": "12"},
+                 {"label": "Gold", "value": "13"}]},
+    {"code": "customer_since", "label": "Customer since", "input": "date", "backend_type": "datetime"},
+    {"code": "vip", "label": "VIP", "input": "boolean", "backend_type": "int"},
+    {"code": "account_manager", "label": "Account manager", "input": "text", "backend_type": "varchar"},
+]
+
+
+def ensure_catalogue(store: SandboxStore) -> dict[str, SandboxProduct]:
+    """The demo products by SKU, created once: PRODUCTS, the hoodie with a variation per size, one product the
+    shop no longer sells. Idempotent."""
+    if not store.products.exists():
+        with transaction.atomic(using=SANDBOX_DB):
+            for name, sku, price in PRODUCTS:
+                product = add_product(store, name, sku, price)
+                if sku == "HOOD-TM":
+                    for size in VARIANT_SIZES:
+                        add_product(store, name, f"{sku}-{size}", price, parent=product, attributes={"Size": size})
+            add_product(store, "Retired Scarf", "SCF-OLD", "15.00", active=False)
+            if store.kind == SandboxStore.Kind.MAGENTO and not store.customer_attributes:
+                store.customer_attributes = MAGENTO_ATTRIBUTES
+                store.save(update_fields=["customer_attributes"])
+    return {product.sku: product for product in store.products.select_related("parent")}
+
+
+def _custom_values(extras, store) -> dict:
+    """A customer's own-field values: WooCommerce user meta (private "_" keys too, as WordPress keeps them),
+    Magento custom attribute values (option ids for selects)."""
+    tier = extras.choice(("", *LOYALTY_TIERS))
+    if store.kind == SandboxStore.Kind.MAGENTO:
+        values = {"customer_since": f"20{extras.randint(15, 23)}-0{extras.randint(1, 9)}-1{extras.randint(0, 9)}"
+                                    " 00:00:00",
+                  "vip": extras.choice(["0", "0", "1"])}
+        if tier:
+            values["loyalty_tier"] = str(11 + LOYALTY_TIERS.index(tier))
+        if extras.random() < 0.3:
+            values["account_manager"] = extras.choice(["Dana Scully", "Fox Mulder"])
+        return values
+    values = {"_last_active": str(1_700_000_000 + extras.randint(0, 30_000_000)), "_order_count": "0"}
+    if tier:
+        values["loyalty_tier"] = tier
+    if extras.random() < 0.5:
+        values["birthday"] = f"19{extras.randint(60, 99)}-0{extras.randint(1, 9)}-{extras.randint(10, 28)}"
+    return values
+
+
+def _add_line_details(extras, order: SandboxOrder, catalogue: dict) -> None:
+    """Links the order's lines to catalogue products (the hoodie to one of its sizes) and gives some of them a
+    discount and tax (10 %), keeping the order's total in step."""
+    for item in order.line_items:
+        product = catalogue.get(item["sku"])
+        if f"{item['sku']}-{VARIANT_SIZES[0]}" in catalogue:  # a variable product: one of its sizes
+            product = catalogue[f"{item['sku']}-{extras.choice(VARIANT_SIZES)}"]
+        if product is not None:
+            item.update(line_item(product, item["quantity"]))
+        _, subtotal, _, _ = payloads.line_amounts(item)
+        discount = (subtotal * Decimal("0.1")).quantize(Decimal("0.01")) if extras.random() < 0.2 else Decimal("0")
+        tax = ((subtotal - discount) * Decimal("0.1")).quantize(Decimal("0.01")) if extras.random() < 0.5 else 0
+        item.update(discount=str(discount), tax=str(tax))
+    order.total = payloads.order_total(order.line_items)
 
 
 def ensure_demo_stores() -> dict:

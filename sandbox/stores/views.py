@@ -121,12 +121,15 @@ def woocommerce_api(request, slug, route):
         raise Http404("No such sandbox WooCommerce store.")
     base_url = services.sandbox_base_url(store, request.build_absolute_uri("/").rstrip("/"))
     route = "/" + route.strip("/")
+    products = re.fullmatch(r"/wc/v3/products(?:/(\d+)/variations)?", route)
     match = re.fullmatch(r"/wc/v3/(customers|orders)(?:/(\d+))?", route)
-    if not match or request.method != "GET":
+    if not (match or products) or request.method != "GET":
         return _woo_error("rest_no_route", "No route was found matching the URL and request method.", 404)
     error = _woo_auth_error(request, store)
     if error:
         return error
+    if products:
+        return _woo_products(request, store, base_url, products.group(1))
     resource, item_id = match.groups()
     if resource == "customers":
         queryset = store.customers.all()
@@ -150,6 +153,23 @@ def woocommerce_api(request, slug, route):
             "registered_date": ["date_created", "id"],
         }, "name")
     return _woo_orders(request, queryset, serialize)
+
+
+def _woo_products(request, store, base_url, parent_id):
+    """/products (parents and simple products) or /products/<id>/variations."""
+    if parent_id is None:
+        queryset = store.products.filter(parent__isnull=True)
+        serialize = lambda p: payloads.woo_product(p, base_url)  # noqa: E731
+    else:
+        parent = store.products.filter(pk=parent_id, parent__isnull=True).first()
+        if parent is None:
+            return _woo_error("woocommerce_rest_product_invalid_id", "Invalid ID.", 404)
+        queryset = parent.variations.all()
+        serialize = lambda v: payloads.woo_variation(v, base_url)  # noqa: E731
+    return _woo_list(request, queryset, serialize, {
+        "id": ["id"], "include": ["id"], "date": ["date_created", "id"], "modified": ["date_modified", "id"],
+        "title": ["name", "id"], "slug": ["name", "id"],
+    }, "date")
 
 
 def _woo_orders(request, queryset, serialize):
@@ -208,8 +228,13 @@ ORDER_COLUMNS = {
     "entity_id": ("id", "int"), "customer_id": ("customer_id", "int"),
     "updated_at": ("date_modified", "time"), "created_at": ("date_created", "time"),
 }
+PRODUCT_FIELDS = {
+    "entity_id": lambda p: p["id"], "sku": lambda p: p["sku"], "updated_at": lambda p: p["updated_at"],
+    "created_at": lambda p: p["created_at"], "status": lambda p: p["status"], "type_id": lambda p: p["type_id"],
+}
 ACL = {"customers": "Magento_Customer::customer", "orders": "Magento_Sales::actions_view",
-       "store": "Magento_Backend::store"}
+       "store": "Magento_Backend::store", "products": "Magento_Catalog::products",
+       "attributeMetadata": "Magento_Customer::customer"}
 
 
 @csrf_exempt
@@ -223,7 +248,8 @@ def magento_api(request, slug, route):
     if route == "/V1/integration/admin/token" and request.method == "POST":
         return _magento_error("Please use the 2fa provider-specific endpoints to obtain a token.", 401,
                               {"active_providers": ["google"]})
-    match = re.fullmatch(r"/V1/(customers/search|customers/(\d+)|orders|store/websites|store/storeViews)", route)
+    match = re.fullmatch(r"/V1/(customers/search|customers/(\d+)|orders|store/websites|store/storeViews|products|"
+                         r"attributeMetadata/customer/custom)", route)
     if not match or request.method != "GET":
         return JsonResponse({"message": "Request does not match any route.", "trace": None}, status=404)
     acl = ACL[match.group(1).split("/")[0]]
@@ -233,6 +259,10 @@ def magento_api(request, slug, route):
         return JsonResponse(payloads.magento_websites(store), safe=False)
     if match.group(1) == "store/storeViews":
         return JsonResponse(payloads.magento_store_views(store), safe=False)
+    if match.group(1) == "attributeMetadata/customer/custom":
+        return JsonResponse(payloads.magento_customer_attributes(store), safe=False)
+    if match.group(1) == "products":
+        return _magento_products(request, store)
     if match.group(2):
         customer = store.customers.filter(pk=match.group(2)).first()
         if customer is None:
@@ -258,6 +288,17 @@ def magento_api(request, slug, route):
     return JsonResponse(apply_fields(body, parse_fields(request.GET.get("fields"))))
 
 
+def _magento_products(request, store):
+    try:
+        criteria = parse_search_criteria(request.GET)
+        rows = [payloads.magento_product(p) for p in store.products.prefetch_related("variations")]
+        items, total, echo = apply_search(rows, criteria, PRODUCT_FIELDS)
+    except SearchError as exc:
+        return _magento_error(exc.message, 400, exc.parameters)
+    body = {"items": items, "search_criteria": echo, "total_count": total}
+    return JsonResponse(apply_fields(body, parse_fields(request.GET.get("fields"))))
+
+
 # The demo page
 
 
@@ -271,6 +312,7 @@ def store_index(request):
             "base_url": services.sandbox_base_url(store, request.build_absolute_uri("/").rstrip("/")),
             "customers": store.customers.count(),
             "orders": store.orders.count(),
+            "products": store.products.count(),
             "recent_orders": store.orders.select_related("customer").order_by("-date_modified", "-id")[:5],
             "webhooks": list(store.webhooks.all()),
         })

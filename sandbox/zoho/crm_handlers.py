@@ -51,7 +51,8 @@ class Call:
             raise scope_mismatch()
 
     def module_scope(self, *operations: str):
-        self.require_scope(f"ZohoCRM.modules.{self.module}", *operations)
+        # Scope names drop the underscore of an API name: Sales_Orders → ZohoCRM.modules.salesorders.
+        self.require_scope(f"ZohoCRM.modules.{self.module.replace('_', '')}", *operations)
 
 
 def no_content(status: int = 204) -> HttpResponse:

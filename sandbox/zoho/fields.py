@@ -1,6 +1,7 @@
-"""Module, field and layout metadata: Zoho's stock fields for Contacts, Leads, Deals and Accounts (copied into
-data/standard_fields.json from the project's research) plus each org's custom fields. Nested objects carry what
-Zoho sends: real ids (numeric strings) or null, the org's own user, profiles, "All …" view and Standard layout."""
+"""Module, field and layout metadata: Zoho's stock fields for Contacts, Leads, Deals, Accounts, Products and
+Sales_Orders (copied into data/standard_fields.json from the project's research) plus each org's custom fields.
+Nested objects carry what Zoho sends: real ids (numeric strings) or null, the org's own user, profiles, "All …"
+view and Standard layout."""
 
 import copy
 import json
@@ -19,13 +20,15 @@ MODULES = {
     "Contacts": ("Contact", "Contacts", "Full_Name", "Email"),
     "Accounts": ("Account", "Accounts", "Account_Name", "Account_Name"),
     "Deals": ("Deal", "Deals", "Deal_Name", "Deal_Name"),
+    "Products": ("Product", "Products", "Product_Name", "Product_Name"),
+    "Sales_Orders": ("Sales Order", "Sales Orders", "Subject", "Subject"),
 }
 MODULE_ORDER = list(MODULES)
 
 JSON_TYPE_BY_DATA_TYPE = {
     "integer": "integer", "double": "double", "currency": "double", "percent": "double", "boolean": "boolean",
     "lookup": "jsonobject", "ownerlookup": "jsonobject", "layout": "jsonobject",
-    "multiselectpicklist": "jsonarray", "multi_module_lookup": "jsonobject",
+    "multiselectpicklist": "jsonarray", "multi_module_lookup": "jsonobject", "lineitem": "jsonarray",
 }
 CUSTOM_FIELD_TYPES = ["text", "textarea", "email", "phone", "picklist", "multiselectpicklist", "integer", "bigint",
                       "double", "currency", "boolean", "date", "datetime", "website"]

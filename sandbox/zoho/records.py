@@ -3,7 +3,7 @@ deleted."""
 
 from django.utils import timezone
 
-from . import identifiers
+from . import identifiers, line_items
 from .clock import render_time  # noqa: F401  (part of this module's API)
 from .fields import MODULES, FieldDef, field_defs, module_id
 from .models import Org, OrgUser, Record
@@ -96,8 +96,9 @@ class ModuleWriter:
         owner = self._owner(clean)
         (zoho_id,) = identifiers.next_ids(self.org)
         record = Record.objects.create(
-            org=self.org, module=self.module, zoho_id=zoho_id, data=clean, owner=owner, created_by=self.user,
-            modified_by=self.user, created_at=now, modified_at=now, email=_normalise(clean.get("Email")),
+            org=self.org, module=self.module, zoho_id=zoho_id, data=self._computed(clean), owner=owner,
+            created_by=self.user, modified_by=self.user, created_at=now, modified_at=now,
+            email=_normalise(clean.get("Email")),
         )
         return record
 
@@ -105,7 +106,7 @@ class ModuleWriter:
         self._check_unique(clean, index, exclude=record.zoho_id)
         if "Owner" in clean:
             record.owner = self._owner(clean)
-        record.data = {**record.data, **clean}
+        record.data = self._computed({**record.data, **clean})
         record.email = _normalise(record.data.get("Email"))
         record.modified_at = timezone.now()
         record.modified_by = self.user
@@ -113,7 +114,18 @@ class ModuleWriter:
         return record
 
     def clean(self, row, index: int, creating: bool) -> dict:
-        return clean_record(self.fields, row, index, creating=creating, lookup_exists=self.lookup_exists)
+        return clean_record(self.fields, row, index, creating=creating, lookup_exists=self.lookup_exists,
+                            line_items=self._line_items)
+
+    def _line_items(self, value, index: int) -> list[dict]:
+        def product(record_id):
+            found = Record.objects.filter(org=self.org, module="Products", zoho_id=record_id, deleted_at=None).first()
+            return found.data if found else None
+
+        return line_items.clean_lines(value, index, product, lambda: identifiers.next_ids(self.org)[0])
+
+    def _computed(self, data: dict) -> dict:
+        return line_items.with_totals(data) if "Product_Details" in self.fields else data
 
     def live_record(self, record_id) -> Record | None:
         if not ID.match(str(record_id or "")):

@@ -32,7 +32,7 @@ def mandatory_missing(api_name: str, index: int) -> RecordError:
 
 
 def _is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return value is None or value == [] or (isinstance(value, str) and not value.strip())
 
 
 def _expected_type(field: FieldDef) -> str:
@@ -47,11 +47,13 @@ def _check_length(field, value, index, limit=None):
         raise _invalid(field, index, maximum_length=limit)
 
 
-def _clean_value(field: FieldDef, value, index: int, lookup_exists):
+def _clean_value(field: FieldDef, value, index: int, lookup_exists, line_items=None):
     """The value to store, or RecordError."""
     if value is None:
         return None
     data_type = field.data_type
+    if data_type == "lineitem":
+        return line_items(value, index)
     wrong_type = _invalid(field, index, expected_data_type=_expected_type(field))
     if data_type in ("text", "textarea", "website", "email", "phone", "picklist", "profileimage"):
         if not isinstance(value, str):
@@ -112,8 +114,10 @@ def _clean_value(field: FieldDef, value, index: int, lookup_exists):
     return value
 
 
-def clean_record(fields: dict[str, FieldDef], row, index: int, *, creating: bool, lookup_exists) -> dict:
-    """Validated field values of one input row (unknown and read-only keys are dropped, as Zoho does)."""
+def clean_record(fields: dict[str, FieldDef], row, index: int, *, creating: bool, lookup_exists,
+                 line_items=None) -> dict:
+    """Validated field values of one input row (unknown and read-only keys are dropped, as Zoho does).
+    `line_items(value, index)` checks an inventory record's lines (see line_items.py)."""
     if not isinstance(row, dict):
         raise RecordError("INVALID_DATA", "invalid data", {"expected_data_type": "jsonobject",
                                                              "api_name": "data", "json_path": f"$.data[{index}]"})
@@ -122,7 +126,7 @@ def clean_record(fields: dict[str, FieldDef], row, index: int, *, creating: bool
         field = fields.get(api_name)
         if field is None or api_name in NON_FIELD_KEYS or not field.writable:
             continue
-        clean[api_name] = _clean_value(field, value, index, lookup_exists)
+        clean[api_name] = _clean_value(field, value, index, lookup_exists, line_items)
     if "Tag" in row and isinstance(row["Tag"], list):
         clean["Tag"] = [{"name": tag["name"]} for tag in row["Tag"] if isinstance(tag, dict) and "name" in tag]
     for field in fields.values():

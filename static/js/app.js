@@ -62,11 +62,23 @@
       });
     });
   }
+  // A row's fixed value is typed only when "Fixed value…" is chosen (without JavaScript it always shows).
+  function showFixedValue(select) {
+    var input = select.parentNode.querySelector(".fixed-value");
+    if (input) { input.hidden = select.value !== "="; }
+  }
+  if (rows) {
+    rows.querySelectorAll("select[name=store_field]").forEach(showFixedValue);
+    rows.addEventListener("change", function (event) {
+      if (event.target.matches("select[name=store_field]")) { showFixedValue(event.target); }
+    });
+  }
   if (rows && template) {
     document.addEventListener("click", function (event) {
       if (event.target.closest("[data-add-row]")) {
         event.preventDefault();
         rows.appendChild(template.content.cloneNode(true));
+        showFixedValue(rows.querySelector("tr:last-child select[name=store_field]"));
         renumber();
         rows.querySelector("tr:last-child select").focus();
       } else if (event.target.closest("[data-delete-row]")) {

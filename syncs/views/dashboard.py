@@ -70,7 +70,7 @@ def health(connection: ZohoConnection, last: SyncRun | None, credits_used: int) 
 
 def record_counts(sync_settings: SyncSettings) -> dict:
     rows = SyncedRecord.objects.filter(settings=sync_settings).values("module", "status").annotate(n=Count("id"))
-    counts = {"Contacts": 0, "Leads": 0, "Deals": 0, "failed": 0}
+    counts = {"Contacts": 0, "Leads": 0, "Deals": 0, "Accounts": 0, "Sales_Orders": 0, "Products": 0, "failed": 0}
     for row in rows:
         if row["status"] == SyncedRecord.Status.SYNCED and row["module"] in counts:
             counts[row["module"]] += row["n"]

@@ -9,12 +9,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from integrations import audit
+from integrations.stores.sources.errors import SourceError
 from integrations.zoho.crm import ZohoCRM
 from integrations.zoho.errors import ZohoError
-from syncs import services
+from syncs import services, store_fields
 from syncs.forms import TRANSFORMS, Row, rows_from_db, rows_from_post, save_rows, validate_rows
-from syncs.mapping import field_kinds
-from syncs.models import DEALS, MODULES
+from syncs.mapping import STORE_FIELD_KINDS, field_kinds
+from syncs.models import MODULES, ORDER_MODULES
+from syncs.selection import included_stores
 from syncs.validation import field_specs
 from syncs.views import access
 
@@ -58,6 +60,27 @@ def row_hints(rows: list[Row], specs) -> None:
             row.hint = f"Up to {spec.length} characters."
 
 
+def refresh_store_fields(request, sync_settings) -> None:
+    """Ask every included store for its own customer fields (a read or two each), saying what was found."""
+    for store in included_stores(sync_settings):
+        try:
+            found = store_fields.refresh(store)
+        except SourceError as exc:
+            messages.error(request, f"{store.name}: its own fields could not be read. {exc.message}")
+            continue
+        names = ", ".join(f.label for f in found) or "none"
+        messages.info(request, f"{store.name}: {len(found)} own customer fields ({names}).")
+
+
+def store_field_choices(module: str, custom: dict) -> list[tuple[str, str]]:
+    """(value, text) of "Map This Data": the store's standard fields, then the stores' own ones by label."""
+    standard = [(name, f"{name} ({kind})") for name, kind in field_kinds(module).items()]
+    if module in ORDER_MODULES:
+        return standard
+    return standard + [(name, f"{label} · {kind}") for name, (label, kind) in custom.items()
+                       if name not in STORE_FIELD_KINDS]
+
+
 def mapping(request, pk, module):
     if module not in MODULES:
         raise Http404("Unknown module")
@@ -67,19 +90,25 @@ def mapping(request, pk, module):
     metadata, fields_error = zoho_fields(connection, module)
     specs = field_specs(metadata)
     general, status = [], 200
+    if request.method == "POST" and request.POST.get("action") == "refresh-store-fields":
+        refresh_store_fields(request, sync_settings)
+    custom = {} if module in ORDER_MODULES else store_fields.offered_for(sync_settings)
+    custom_kinds = {name: kind for name, (_, kind) in custom.items()}
     if request.method != "POST":
         rows = rows_from_db(sync_settings, module) or [Row()]
     else:
         rows = rows_from_post(request.POST)
         action = request.POST.get("action", "ok")
-        if action == "add":
+        if action == "refresh-store-fields":
+            pass
+        elif action == "add":
             rows.append(Row())
         elif action.startswith("delete-") and action[7:].isdigit() and int(action[7:]) < len(rows):
             del rows[int(action[7:])]
         elif fields_error:
             general, status = [f"Nothing was saved: {fields_error}"], 400
         else:
-            general = validate_rows(module, rows, specs, sync_settings.last_name_fallback)
+            general = validate_rows(module, rows, specs, sync_settings.last_name_fallback, custom_kinds)
             if general or any(row.errors for row in rows):
                 status = 400
             else:
@@ -91,9 +120,9 @@ def mapping(request, pk, module):
     row_hints(rows, specs)
     return render(request, "syncs/mapping.html", {
         "connection": connection, "sync_settings": sync_settings, "module": module, "modules": MODULES,
-        "data_label": "Order Data" if module == DEALS else "Customer Data",
+        "data_label": "Order Data" if module in ORDER_MODULES else "Customer Data",
         "rows": rows, "blank_row": Row(), "general_errors": general,
         "has_row_errors": any(row.errors for row in rows), "fields_error": fields_error,
         "options": field_options(metadata, rows), "transforms": TRANSFORMS,
-        "store_fields": list(field_kinds(module).items()),
+        "store_fields": store_field_choices(module, custom), "offers_store_fields": module not in ORDER_MODULES,
     }, status=status)

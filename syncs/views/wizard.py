@@ -135,6 +135,11 @@ def record_mapping(request, pk):
         return redirect(access.wizard_url(connection))
     sync_settings = services.settings_for(connection)
     form = RecordMappingForm(request.POST, instance=sync_settings)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"Nothing was saved: {error}")
+        return redirect(access.wizard_url(connection, "record-mapping"))
     form.save()
     audit.record(audit.Action.SETTINGS, f"Record mapping: {', '.join(sync_settings.modules) or 'nothing'} synced.",
                  user=request.user, connection=connection)

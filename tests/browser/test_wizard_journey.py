@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from integrations.zoho.models import ZohoConnection
 from sandbox.stores import services as shop_services
 from sandbox.stores.models import SandboxCustomer
 from syncs.models import FieldMapping, SyncedRecord, SyncRun
@@ -113,6 +114,26 @@ def test_it_walks_the_admin_through_setup_sync_and_reset(page, screenshot, admin
     assert ("phone_number", "Phone") not in saved and saved[-1] == ("order_count", "Description")
     assert FieldMapping.objects.get(zoho_field="Description").transform == "text"
 
+    # A fixed value: every Lead gets Lead Source "Online Store".
+    page.goto(f"/zoho/connections/{ZohoConnection.objects.get().pk}/mapping/Leads/")
+    leads_rows = page.locator("[data-mapping-rows] tr")
+    count = leads_rows.count()
+    page.get_by_role("button", name="Add new field").click()
+    expect(page.get_by_label(f"Fixed value, row {count + 1}", exact=False)).to_be_hidden()
+    page.get_by_label(f"Map This Customer Data, row {count + 1}", exact=True).select_option("=")
+    page.get_by_label(f"Fixed value, row {count + 1}", exact=False).fill("Carrier pigeon")
+    page.get_by_label(f"To This Zoho Field, row {count + 1}", exact=True).select_option("Lead_Source")
+    page.get_by_role("button", name="OK").click()
+    expect(page.get_by_text("'Carrier pigeon' is not one of the picklist values")).to_be_visible()
+    page.get_by_label(f"Fixed value, row {count + 1}", exact=False).fill("Online Store")
+    page.get_by_role("button", name="OK").click()
+    expect(page.get_by_text(f"Leads field mapping saved ({count + 1} fields).")).to_be_visible()
+    assert FieldMapping.objects.get(module="Leads", zoho_field="Lead_Source").value == "Online Store"
+
+    # Accounts: one per company, linked from the buyer's Contact (off by default).
+    expect(page.get_by_label("Sync Accounts")).not_to_be_checked()
+    page.get_by_label("Sync Accounts").check()
+
     # 6. Preview (a dry run), then Save: the schedule starts and the first sync runs.
     page.get_by_role("button", name="Preview").click()
     expect(page.get_by_role("heading", name="Preview")).to_be_visible()
@@ -125,6 +146,10 @@ def test_it_walks_the_admin_through_setup_sync_and_reset(page, screenshot, admin
     assert first.status == SyncRun.Status.SUCCEEDED and first.created > 0
     buyer = live_zoho_sandbox.records("Contacts")[0]
     assert buyer["Email"] and "Description" in buyer
+    assert {lead["Lead_Source"] for lead in live_zoho_sandbox.records("Leads")} == {"Online Store"}
+    accounts = {a["id"]: a["Account_Name"] for a in live_zoho_sandbox.records("Accounts")}
+    assert accounts and any(c.get("Account_Name", {}).get("id") in accounts
+                            for c in live_zoho_sandbox.records("Contacts") if c.get("Account_Name"))
     expect(page.get_by_role("link", name=f"Manual #{first.pk}")).to_be_visible()
     expect(page.get_by_text(store.webhook_url)).to_be_visible()
     screenshot("10-dashboard")
@@ -135,7 +160,8 @@ def test_it_walks_the_admin_through_setup_sync_and_reset(page, screenshot, admin
     page.get_by_role("button", name="Sync now").click()
     expect(page.get_by_text("started. This page updates when it finishes.")).to_be_visible()
     second = SyncRun.objects.filter(dry_run=False).first()
-    assert second.pk != first.pk and second.updated == 1 and second.created == 0
+    # The renamed person, and their Account when the newest store now speaks for its other fields.
+    assert second.pk != first.pk and 1 <= second.updated <= 2 and second.created == 0
     # Sync now shows the new run's page at once (it follows the run until it ends).
     expect(page.get_by_role("heading", name=f"Manual sync #{second.pk}")).to_be_visible()
     page.get_by_role("link", name="Dashboard").first.click()

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from integrations.models import AuditEntry
-from syncs.models import CONTACTS, DEALS, LEADS, CustomerSnapshot, FieldMapping, SyncSettings
+from syncs.models import ACCOUNTS, CONTACTS, DEALS, LEADS, SALES_ORDERS, CustomerSnapshot, FieldMapping, SyncSettings
 from tests.syncs.conftest import make_connection, make_settings
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
@@ -38,7 +38,8 @@ def mapping_rows(sync_settings):
 def test_export_then_import_of_the_same_document_changes_nothing(demo, tmp_path):
     exported = command("export", "--connection", "demo")
     assert exported["sync_option"] == "all" and exported["allow_affiliates"] is False
-    assert set(exported["modules"]) == {CONTACTS, LEADS, DEALS}
+    assert set(exported["modules"]) == {CONTACTS, LEADS, ACCOUNTS, DEALS, SALES_ORDERS}
+    assert exported["modules"][ACCOUNTS]["enabled"] is False and exported["modules"][SALES_ORDERS]["enabled"] is False
     assert exported["modules"][CONTACTS]["mapping"][0] == {"from": "email", "to": "Email", "adjust": ""}
     assert exported["modules"][DEALS]["enabled"] is True
     assert exported["policies"]["deleted_in_zoho"] == "skip" and "stores" in exported
@@ -103,6 +104,40 @@ def test_an_import_that_is_not_json_exits_1(db, tmp_path):
     path.write_text("{not json")
     with pytest.raises(CommandError, match="is not JSON"):
         call_command("sync_config", "import", "--connection", "demo", str(path), stdout=io.StringIO())
+
+
+def test_fixed_values_accounts_and_sales_orders_round_trip(demo, tmp_path):
+    document = command("export", "--connection", "demo")
+    document["modules"][LEADS]["mapping"].append({"value": "Online Store", "to": "Lead_Source"})
+    document["modules"][LEADS]["mapping"].append({"value": "12", "to": "No_of_Employees", "adjust": ""})
+    document["modules"][ACCOUNTS]["enabled"] = True
+    document["modules"][SALES_ORDERS]["enabled"] = True
+    document["policies"]["sales_order_tax_name"] = "VAT"
+    summary = command("import", "--connection", "demo", write(tmp_path, document))
+    assert summary["mappings"][LEADS]["added"] == [{"value": "Online Store", "to": "Lead_Source", "adjust": ""},
+                                                   {"value": 12, "to": "No_of_Employees", "adjust": ""}]
+    saved = SyncSettings.objects.get()
+    assert saved.sync_accounts and saved.sync_sales_orders and saved.sales_order_tax_name == "VAT"
+    assert FieldMapping.objects.get(settings=saved, zoho_field="No_of_Employees").value == 12
+
+    exported = command("export", "--connection", "demo")
+    assert {"value": 12, "to": "No_of_Employees", "adjust": ""} in exported["modules"][LEADS]["mapping"]
+    assert command("import", "--connection", "demo", write(tmp_path, exported))["changed"] is False
+
+
+def test_an_import_with_a_bad_fixed_value_or_an_unknown_store_field_changes_nothing(demo, tmp_path):
+    document = command("export", "--connection", "demo")
+    document["modules"][LEADS]["mapping"].append({"value": "Carrier pigeon", "to": "Lead_Source"})
+    document["modules"][CONTACTS]["mapping"].append({"from": "custom:loyalty_tier", "to": "Description"})
+    before = mapping_rows(demo)
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("sync_config", "import", "--connection", "demo", write(tmp_path, document), stdout=out)
+    errors = json.loads(out.getvalue())["errors"]
+    assert any("fixed value 'Carrier pigeon' → Lead_Source" in e and "not one of the picklist values" in e
+               for e in errors), errors
+    assert any("custom:loyalty_tier is not a store field" in e for e in errors), errors
+    assert mapping_rows(demo) == before
 
 
 def test_an_unknown_connection_exits_1_with_one_json_document(db):

@@ -7,6 +7,8 @@ only on orders, are not listed, and their ids start with `guest_id_prefix`), `ex
 and a source that keeps a list of its deletions (`reports_deletions`) gives it with `deleted_ids(since)`.
 A store that takes orders (`has_orders`) streams the orders changed since a moment with `orders(since)`,
 guest orders included.
+A store with a catalogue (`sells_products`) streams it with `products()`; `custom_fields()` discovers the
+store's own customer fields, whose values customers carry in `custom` (mapped as `custom:<key>`).
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ MAPPABLE_FIELDS = (
 )
 # Also available for mapping and routing (Contacts vs Leads), beyond DecoNetwork's list.
 EXTRA_FIELDS = ("email", "has_purchased", "registered_at", "updated_at", "last_order_date", "source_id")
+# A mapping's name for a store's own customer field: "custom:" and the field's key in the store.
+CUSTOM_PREFIX = "custom:"
+# What a custom field holds, in the mapping's vocabulary (syncs.mapping: text, number, integer, boolean, date).
+CUSTOM_KINDS = ("text", "number", "integer", "boolean", "date")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +80,14 @@ class Customer:
     has_purchased: bool = False
     registered_at: datetime | None = None
     last_order_date: datetime | None = None
+    #: The store's own fields (`CustomField.key`, value) that have a value, e.g. (("loyalty_tier", "Gold"),).
+    custom: tuple[tuple[str, object], ...] = ()
 
     def field(self, name: str):
-        """The value of a mappable (or extra) field by name; KeyError for anything else."""
+        """The value of a mappable (or extra) field by name, or of a custom one as `custom:<key>` (None when
+        this customer has no value); KeyError for anything else."""
+        if name.startswith(CUSTOM_PREFIX):
+            return dict(self.custom).get(name[len(CUSTOM_PREFIX):])
         if name not in MAPPABLE_FIELDS and name not in EXTRA_FIELDS:
             raise KeyError(f"Unknown customer field {name!r}")
         return getattr(self, name)
@@ -87,10 +98,43 @@ class Customer:
 
 @dataclass(frozen=True, slots=True)
 class OrderLine:
+    """One line of an order. `total` is what the line costs after discounts, before tax; `unit_price` the
+    price of one before discounts (the list price), `discount` the line's discount amount, `tax` its tax
+    amount; `product_id` the store's id of what was bought (a variation's own id in WooCommerce)."""
+
     name: str
     sku: str
     quantity: Decimal
     total: Decimal
+    product_id: str = ""
+    unit_price: Decimal = Decimal("0")
+    discount: Decimal = Decimal("0")
+    tax: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True, slots=True)
+class CustomField:
+    """A store's own customer field, discovered from the store (WooCommerce customer meta, Magento 2 custom
+    attributes): `key` as the store names it, a `label` for people, the `kind` of value it holds."""
+
+    key: str
+    label: str
+    kind: str = "text"
+
+    @property
+    def name(self) -> str:
+        return CUSTOM_PREFIX + self.key
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """A product the store sells, as Zoho's Products module wants it: the SKU is the key."""
+
+    source_id: str
+    sku: str
+    name: str
+    price: Decimal
+    active: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +233,18 @@ class Source(ABC):
         """Orders changed at or after `since` (every order when None), guests' too, streamed page by page; a
         malformed one is skipped into `rejected`. Only for sources that `has_orders`."""
         raise NotImplementedError
+
+    #: True when the store has a catalogue (`products()`), for Zoho's Products module.
+    sells_products: bool = False
+
+    def products(self) -> Iterator[Product]:
+        """Every product that has a SKU (variations as products of their own), streamed page by page; a
+        malformed one is skipped into `rejected`. Only for sources that `sells_products`."""
+        raise NotImplementedError
+
+    def custom_fields(self) -> list[CustomField]:
+        """The store's own customer fields, for the mapping editor (a few reads); none by default."""
+        return []
 
     # Helpers shared by the sources.
 

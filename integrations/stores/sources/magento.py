@@ -25,11 +25,14 @@ from decimal import Decimal
 
 from requests_oauthlib import OAuth1
 
+from integrations.stores.sources import custom_fields
 from integrations.stores.sources.base import (
     CheckResult,
     Customer,
+    CustomField,
     Order,
     OrderLine,
+    Product,
     Source,
     join_name,
     parse_datetime_utc,
@@ -105,6 +108,7 @@ class MagentoSource(Source):
     kind = "magento"
     is_sorted = False  # profiles come oldest-first, then customers whose orders changed
     has_orders = True
+    sells_products = True
 
     def __init__(self, store):
         super().__init__(store)
@@ -115,6 +119,7 @@ class MagentoSource(Source):
         self.page_size = max(1, min(PAGE_SIZE, int(config.get("page_size") or PAGE_SIZE)))
         self._http = None
         self._websites = None
+        self._attributes = None
 
     @property
     def help(self) -> str:
@@ -287,12 +292,9 @@ class MagentoSource(Source):
             order_count=1 if paid else 0,
             total_order_value=total if paid else Decimal("0"),
             has_purchased=paid,
+            company=text(billing.get("company")),
         )
-        lines = tuple(
-            OrderLine(name=text(item.get("name")), sku=text(item.get("sku")),
-                      quantity=to_decimal(item.get("qty_ordered")), total=to_decimal(item.get("row_total")))
-            for item in data.get("items") or [] if isinstance(item, dict)
-        )
+        lines = order_lines(data.get("items"))
         return Order(
             store=self.store_name,
             source_id=str(data["entity_id"]),
@@ -307,6 +309,33 @@ class MagentoSource(Source):
             customer=customer,
             lines=lines,
         )
+    # Catalogue and custom fields
+
+    def products(self) -> Iterator[Product]:
+        """/V1/products by id. Configurable, bundle and grouped products are containers: the simple (virtual,
+        downloadable) products they offer are the ones sold, each listed on its own."""
+        for page in self._search("/products", [], [("entity_id", "ASC")]):
+            for data in page:
+                if isinstance(data, dict) and data.get("type_id") in CONTAINER_TYPES:
+                    continue
+                product = self.parse_or_skip(_product, data)
+                if product is not None:
+                    yield product
+
+    def custom_fields(self) -> list[CustomField]:
+        return custom_fields.magento_fields(self._get("/attributeMetadata/customer/custom"))
+
+    def _attribute_metadata(self) -> dict[str, dict]:
+        """The merchant's customer attributes by code, read once per run and only when a customer has some. A
+        store that refuses the read still syncs, without those values."""
+        if self._attributes is None:
+            try:
+                metadata = self._get("/attributeMetadata/customer/custom")
+            except SourceError:
+                metadata = []
+            self._attributes = {text(a.get("attribute_code")): a for a in metadata if isinstance(a, dict)
+                                and not a.get("system")} if isinstance(metadata, list) else {}
+        return self._attributes
 
     # Rollups and order-driven changes
 
@@ -403,7 +432,42 @@ class MagentoSource(Source):
             has_purchased=rollup.order_count > 0,
             registered_at=parse_datetime_utc(data.get("created_at")),
             last_order_date=rollup.last_order_date,
+            custom=custom_fields.magento_values(data.get("custom_attributes"), self._attribute_metadata())
+            if data.get("custom_attributes") else (),
         )
+
+
+CONTAINER_TYPES = ("configurable", "bundle", "grouped")
+
+
+def _product(data: dict) -> Product | None:
+    sku = text(data.get("sku"))
+    if not _is_id(data.get("id")) or not sku:
+        return None
+    return Product(source_id=str(data["id"]), sku=sku, name=text(data.get("name")) or sku,
+                   price=to_decimal(data.get("price")), active=str(data.get("status")) == "1")
+
+
+def order_lines(items) -> tuple[OrderLine, ...]:
+    """An order's lines: Magento lists a configurable product's choice twice, the parent line (with the
+    chosen product's SKU and the price) and the child (`parent_item_id`, no price): the child is skipped."""
+    return tuple(order_line(item) for item in items or [] if isinstance(item, dict) and not item.get("parent_item_id"))
+
+
+def order_line(item: dict) -> OrderLine:
+    quantity = to_decimal(item.get("qty_ordered"))
+    row_total = to_decimal(item.get("base_row_total") or item.get("row_total"))
+    discount = abs(to_decimal(item.get("base_discount_amount") or item.get("discount_amount")))
+    return OrderLine(
+        name=text(item.get("name")),
+        sku=text(item.get("sku")),
+        quantity=quantity,
+        total=row_total - discount,
+        product_id=text(item.get("product_id")),
+        unit_price=to_decimal(item.get("base_price") or item.get("price")),
+        discount=discount,
+        tax=to_decimal(item.get("base_tax_amount") or item.get("tax_amount")),
+    )
 
 
 def _rollups(orders) -> dict[int, Rollup]:

@@ -20,11 +20,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from integrations.stores.sources import custom_fields
 from integrations.stores.sources.base import (
     CheckResult,
     Customer,
+    CustomField,
     Order,
     OrderLine,
+    Product,
     Source,
     join_name,
     parse_datetime_utc,
@@ -59,6 +62,7 @@ class WooCommerceSource(Source):
     is_sorted = False  # registered customers come in id order, then buyers in order-modified order
     guest_id_prefix = GUEST_PREFIX
     has_orders = True
+    sells_products = True
 
     def __init__(self, store):
         super().__init__(store)
@@ -181,6 +185,35 @@ class WooCommerceSource(Source):
                     if order is not None:
                         yield order
 
+    # Catalogue and custom fields
+
+    def products(self) -> Iterator[Product]:
+        """/products by id; a variable product's variations (/products/<id>/variations) are the products
+        sold, each with its own SKU and price, active while both it and its parent are published."""
+        for page in self._pages("/products", {"orderby": "id", "order": "asc"}):
+            for data in page:
+                if isinstance(data, dict) and data.get("type") == "variable" and _is_id(data.get("id")):
+                    yield from self._variations(data)
+                    continue
+                product = self.parse_or_skip(_product, data)
+                if product is not None:
+                    yield product
+
+    def _variations(self, parent: dict) -> Iterator[Product]:
+        for page in self._pages(f"/products/{int(parent['id'])}/variations", {"orderby": "id", "order": "asc"}):
+            for data in page:
+                product = self.parse_or_skip(_variation, data, parent)
+                if product is not None:
+                    yield product
+
+    def custom_fields(self) -> list[CustomField]:
+        """Public meta keys of the newest page of customers (one read)."""
+        items, _ = self._get("/customers", {"per_page": self.page_size, "role": self.customer_role,
+                                            "orderby": "id", "order": "desc", "_fields": "id,meta_data"})
+        if not isinstance(items, list):
+            raise SourceError(f"WooCommerce returned an unexpected body for {API}/customers (not a list).")
+        return custom_fields.woo_fields(items, skip=(self.newsletter_meta_key,))
+
     # Registered customers
 
     def _registered_customers(self, since):
@@ -276,6 +309,7 @@ class WooCommerceSource(Source):
                 full_name=join_name(first, last),
                 registered_at=parse_datetime_utc(data.get("date_created_gmt")),
                 newsletter=_meta_truthy(data.get("meta_data"), self.newsletter_meta_key),
+                custom=custom_fields.woo_values(data.get("meta_data"), skip=(self.newsletter_meta_key,)),
                 **self._address(billing),
             ),
             rollup,
@@ -347,15 +381,7 @@ class WooCommerceSource(Source):
             has_purchased=paid,
             **self._address(billing),
         )
-        lines = tuple(
-            OrderLine(
-                name=text(line.get("name")),
-                sku=text(line.get("sku")),
-                quantity=to_decimal(line.get("quantity")),
-                total=to_decimal(line.get("total")),
-            )
-            for line in data.get("line_items") or []
-        )
+        lines = tuple(order_line(line) for line in data.get("line_items") or [])
         return Order(
             store=self.store_name,
             source_id=str(data["id"]),
@@ -436,6 +462,53 @@ def woocommerce_error(response, path: str) -> SourceError:
     error = SourceError(readable, permanent=status in (400, 401, 403, 404))
     error.status = status
     return error
+
+
+# Catalogue and order lines
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int | str) and not isinstance(value, bool) and str(value).isdigit()
+
+
+def _product(data: dict) -> Product | None:
+    """A simple (or grouped, external…) product; None without a SKU (Zoho's Products are keyed by it)."""
+    sku = text(data.get("sku"))
+    if not sku:
+        return None
+    return Product(source_id=str(data["id"]), sku=sku, name=text(data.get("name")) or sku,
+                   price=to_decimal(data.get("regular_price") or data.get("price")),
+                   active=data.get("status") == "publish")
+
+
+def _variation(data: dict, parent: dict) -> Product | None:
+    """A variation: its own SKU (else the parent's does not name it: skipped), its name (older WooCommerce
+    versions send none: the parent's name and the variation's options, as WooCommerce titles it)."""
+    sku = text(data.get("sku"))
+    if not sku:
+        return None
+    options = ", ".join(text(a.get("option")) for a in data.get("attributes") or []
+                        if isinstance(a, dict) and text(a.get("option")))
+    name = text(data.get("name")) or " - ".join(p for p in (text(parent.get("name")), options) if p) or sku
+    return Product(source_id=str(data["id"]), sku=sku, name=name,
+                   price=to_decimal(data.get("regular_price") or data.get("price")),
+                   active=data.get("status") == "publish" and parent.get("status") == "publish")
+
+
+def order_line(line: dict) -> OrderLine:
+    """`subtotal` is before discounts and `total` after, both without tax; `total_tax` the line's tax."""
+    quantity = to_decimal(line.get("quantity"))
+    subtotal, total = to_decimal(line.get("subtotal")), to_decimal(line.get("total"))
+    return OrderLine(
+        name=text(line.get("name")),
+        sku=text(line.get("sku")),
+        quantity=quantity,
+        total=total,
+        product_id=text(line.get("variation_id") or line.get("product_id") or ""),
+        unit_price=(subtotal / quantity).quantize(Decimal("0.0001")).normalize() if quantity else subtotal,
+        discount=max(subtotal - total, Decimal("0")),
+        tax=to_decimal(line.get("total_tax")),
+    )
 
 
 # Small helpers

@@ -129,6 +129,18 @@ def test_search_without_match_is_204(http, connection, no_sleep):
     assert crm_for(connection, no_sleep).search_by_email("Contacts", "nobody@example.com") == []
 
 
+def test_search_in_escapes_the_values_and_asks_for_fields(http, connection, no_sleep):
+    http.get(f"{CRM}/Products/search", match=[matchers.query_param_matcher({
+        "criteria": r"(Product_Code:in:TEE,A\,B,C\(1\),D\:E)", "fields": "Product_Code"})],
+        json={"data": [{"id": "1", "Product_Code": "TEE"}]})
+    crm = crm_for(connection, no_sleep)
+    assert crm.search_in("Products", "Product_Code", ["TEE", "A,B", "C(1)", "D:E"], ["Product_Code"]) == [
+        {"id": "1", "Product_Code": "TEE"}]
+    assert crm.search_in("Products", "Product_Code", []) == []
+    with pytest.raises(ValueError):
+        crm.search_in("Products", "Product_Code", [str(n) for n in range(101)])
+
+
 def test_convert_lead(http, connection, no_sleep):
     http.post(f"{CRM}/Leads/99/actions/convert", match=[matchers.json_params_matcher({"data": [{
         "overwrite": True, "notify_lead_owner": False, "notify_new_entity_owner": False,

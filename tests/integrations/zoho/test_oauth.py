@@ -30,8 +30,9 @@ def test_authorize_url_asks_for_offline_access_with_consent(api_client):
         "prompt": "consent", "redirect_uri": "http://testserver/zoho/oauth/callback/", "state": "st4te",
     }
     for scope in ("ZohoCRM.modules.contacts.ALL", "ZohoCRM.modules.leads.ALL", "ZohoCRM.modules.deals.ALL",
-                  "ZohoCRM.modules.accounts.ALL", "ZohoCRM.settings.fields.READ", "ZohoCRM.org.READ",
-                  "ZohoCRM.users.READ", "ZohoCRM.bulk.ALL", "ZohoFiles.files.ALL"):
+                  "ZohoCRM.modules.accounts.ALL", "ZohoCRM.modules.products.ALL", "ZohoCRM.modules.salesorders.ALL",
+                  "ZohoCRM.settings.fields.READ", "ZohoCRM.org.READ", "ZohoCRM.users.READ", "ZohoCRM.bulk.ALL",
+                  "ZohoFiles.files.ALL"):
         assert scope in query["scope"].split(",")
     assert CLIENT_SECRET not in url
 

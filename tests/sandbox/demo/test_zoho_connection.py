@@ -16,6 +16,7 @@ def test_it_connects_the_sandbox_through_the_paste_flow_with_deconetwork_default
     sync_settings = SyncSettings.objects.get(connection__name="demo")
     assert sync_settings.connection.status == "connected" and sync_settings.enabled
     assert sync_settings.sync_option == "all" and sync_settings.sync_contacts and sync_settings.sync_leads
+    assert sync_settings.sync_accounts and sync_settings.sync_sales_orders
     assert sync_settings.mappings.filter(module="Contacts", zoho_field="Last_Name").exists()
     assert "is connected" in out.getvalue()
 
@@ -64,3 +65,9 @@ def test_the_demo_and_its_first_sync_put_every_demo_order_in_zoho_as_a_deal(zoho
     assert len(deals) == SandboxOrder.objects.count() > 0
     assert {d["Deal_Name"].split(" #")[0] for d in deals} == {"My Store", "Partner Store"}
     assert any(d.get("Contact_Name") for d in deals)
+    # Sales Orders with their lines, and the stores' catalogues as Products.
+    org = ensure_demo_sandbox().org
+    orders = zoho_sandbox.records("Sales_Orders", org=org)
+    assert orders and all(o["Product_Details"] and o["Account_Name"] for o in orders)
+    assert {o["Subject"].split(" #")[0] for o in orders} == {"My Store", "Partner Store"}
+    assert {"POLO-EMB", "HOOD-TM-M"} <= {p["Product_Code"] for p in zoho_sandbox.records("Products", org=org)}

@@ -46,7 +46,7 @@ def test_woocommerce_pages_carry_wordpress_headers_and_limits():
     assert len(response.json()) == 10
     too_big = woo_get(shop, "customers", per_page=101)
     assert too_big.status_code == 400 and too_big.json()["code"] == "rest_invalid_param"
-    missing = woo_get(shop, "products")
+    missing = woo_get(shop, "coupons")
     assert missing.status_code == 404 and missing.json()["code"] == "rest_no_route"
 
 
@@ -92,7 +92,7 @@ def test_magento_refuses_wrong_tokens_and_unknown_routes():
     refused = magento_get(shop, "customers/search", {"searchCriteria[pageSize]": 1}, keys={"access_token": "n" * 32})
     assert refused.status_code == 401
     assert refused.json()["parameters"] == {"resources": "Magento_Customer::customer"}
-    assert magento_get(shop, "products").json()["message"] == "Request does not match any route."
+    assert magento_get(shop, "categories").json()["message"] == "Request does not match any route."
     assert magento_get(shop, "customers/999999").json()["parameters"]["fieldName"] == "customerId"
 
 

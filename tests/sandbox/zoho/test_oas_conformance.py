@@ -21,9 +21,9 @@ def test_it_serves_org_users_modules_and_fields_as_specified(crm):
     modules = crm("GET", "settings/modules")
     oas.validate(modules.json(), oas.response_schema("modules.json", "/crm/v8/settings/modules", "get"))
     assert {m["api_name"] for m in modules.json()["modules"] if m["api_supported"]} == {
-        "Leads", "Contacts", "Accounts", "Deals"}
+        "Leads", "Contacts", "Accounts", "Deals", "Products", "Sales_Orders"}
 
-    for module in ("Contacts", "Leads", "Deals", "Accounts"):
+    for module in ("Contacts", "Leads", "Deals", "Accounts", "Products", "Sales_Orders"):
         fields = crm("GET", "settings/fields", params={"module": module})
         oas.validate(fields.json(), oas.response_schema("fields.json", "/crm/v8/settings/fields", "get"))
 

@@ -66,7 +66,7 @@ def test_org_and_users(crm, zoho_sandbox, owner):
 
 def test_modules_nest_the_orgs_own_user_profiles_and_all_view(crm, owner):
     modules = sdk_parse(crm("GET", "settings/modules"), "modules.response_handler").get_modules()
-    assert [m.get_api_name() for m in modules] == ["Leads", "Contacts", "Accounts", "Deals"]
+    assert [m.get_api_name() for m in modules] == ["Leads", "Contacts", "Accounts", "Deals", "Products", "Sales_Orders"]
     contacts = sdk_parse(crm("GET", "settings/modules/Contacts"), "modules.response_handler").get_modules()[0]
     assert contacts.get_id() == modules[1].get_id() and contacts.get_plural_label() == "Contacts"
     assert contacts.get_modified_by().get_id() == int(owner["id"])
@@ -120,6 +120,20 @@ def test_records_search_and_deleted(crm, owner):
     gone = deleted.get_data()[0]
     assert gone.get_id() == record.get_id() and gone.get_deleted_by().get_id() == int(owner["id"])
     assert gone.get_type() == "recycle" and gone.get_deleted_time().tzinfo is not None
+
+
+def test_a_sales_order_with_line_items(crm):
+    product = crm("POST", "Products", json={"data": [{"Product_Name": "Tee", "Product_Code": "TEE",
+                                                      "Unit_Price": 10.0}]}).json()["data"][0]["details"]["id"]
+    account = crm("POST", "Accounts", json={"data": [{"Account_Name": "Acme"}]}).json()["data"][0]["details"]["id"]
+    crm("POST", "Sales_Orders", json={"data": [{"Subject": "#1", "Account_Name": {"id": account}, "Product_Details": [
+        {"product": {"id": product}, "quantity": 2, "line_tax": [{"name": "Vat", "percentage": 20}]}]}]})
+    listed = crm("GET", "Sales_Orders", params={"fields": "Subject,Product_Details,Grand_Total"})
+    order = sdk_parse(listed, "record.response_handler").get_data()[0]
+    (line,) = order.get_key_value("Product_Details")  # without field metadata the SDK keeps lines as JSON
+    assert order.get_key_value("Grand_Total") == 24.0
+    assert (line["product"]["id"], line["quantity"], line["list_price"]) == (product, 2.0, 10.0)
+    assert line["line_tax"][0]["value"] == 4.0
 
 
 def test_writes_and_their_per_record_errors(crm, owner):

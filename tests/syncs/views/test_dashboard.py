@@ -76,3 +76,19 @@ def test_an_affiliate_not_allowed_sees_their_stores_read_only(affiliate_client, 
     assert mine.webhook_url in page and "bob-webhook-secret-1234567" not in page and "••••••••4567" in page
     assert "Sync now" not in page
     assert Store.objects.count() == 2
+
+
+def test_it_counts_accounts_sales_orders_and_products_only_when_they_are_synced(admin_client):
+    from syncs.models import SyncedRecord
+
+    sync_settings = make_settings()
+    for module, n in (("Accounts", 2), ("Sales_Orders", 3), ("Products", 4)):
+        SyncedRecord.objects.bulk_create(SyncedRecord(settings=sync_settings, module=module, key=f"{module}{i}",
+                                                      zoho_id=str(i), status="synced") for i in range(n))
+    page = body(admin_client.get("/"))
+    assert "Accounts synced" not in page and "Sales Orders synced" not in page
+    sync_settings.sync_accounts = sync_settings.sync_sales_orders = True
+    sync_settings.save()
+    page = body(admin_client.get("/"))
+    for label, n in (("Accounts synced", 2), ("Sales Orders synced", 3), ("Products synced", 4)):
+        assert f"<dt>{label}</dt><dd>{n}</dd>" in page

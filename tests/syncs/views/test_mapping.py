@@ -111,7 +111,7 @@ def test_a_missing_mandatory_field_is_explained(admin_client, sync_settings):
 
 
 def test_unknown_module_is_404(admin_client):
-    assert admin_client.get(url(make_settings(make_connection()), "Accounts")).status_code == 404
+    assert admin_client.get(url(make_settings(make_connection()), "Campaigns")).status_code == 404
 
 
 def test_zoho_trouble_is_explained_and_blocks_saving(admin_client, sync_settings, zoho_sandbox):
@@ -152,3 +152,54 @@ def test_a_deals_row_of_the_wrong_type_is_explained_on_its_row(admin_client, syn
                                  {**rows(*DEAL_ROWS[:4], ("closing_date", "Amount", "")), "action": "ok"})
     assert response.status_code == 400
     assert "closing_date (date) does not fit Amount (currency)" in body(response)
+
+
+def test_a_fixed_value_is_offered_typed_saved_and_shown_again(admin_client, sync_settings):
+    assert "Fixed value…" in body(admin_client.get(url(sync_settings, "Leads")))
+    data = rows(*VALID, ("=", "Lead_Source", ""), ("=", "No_of_Employees", ""))
+    data["value"] = ["", "", "", "Online Store", "12"]
+    response = admin_client.post(url(sync_settings, "Leads"), {**data, "action": "ok"})
+    assert response.status_code == 302, body(response)
+    saved = list(FieldMapping.objects.filter(settings=sync_settings, module="Leads", value__isnull=False)
+                 .values_list("store_field", "zoho_field", "value"))
+    assert saved == [("", "Lead_Source", "Online Store"), ("", "No_of_Employees", 12)]
+    page = body(admin_client.get(url(sync_settings, "Leads")))
+    assert 'value="Online Store"' in page and 'value="=" selected' in page
+
+
+def test_a_fixed_value_that_does_not_fit_is_explained_on_its_row(admin_client, sync_settings):
+    data = rows(*VALID, ("=", "Lead_Source", ""))
+    data["value"] = ["", "", "", "Carrier pigeon"]
+    page = body(admin_client.post(url(sync_settings, "Leads"), {**data, "action": "ok"}))
+    assert "Lead_Source: 'Carrier pigeon' is not one of the picklist values" in page
+    assert 'value="Carrier pigeon"' in page  # what was typed is kept
+    assert not FieldMapping.objects.filter(settings=sync_settings, value__isnull=False).exists()
+
+
+def test_refresh_store_fields_offers_each_stores_own_fields_by_name(admin_client, sync_settings, store_sandbox):
+    from sandbox.stores import services
+
+    shop = store_sandbox.woocommerce("woo-own")
+    services.create_customer(shop, email="a@example.com", meta={"loyalty_tier": "Gold"})
+    store_sandbox.app_store(shop, name="Own Shop")
+    assert "Loyalty tier (Own Shop)" not in body(admin_client.get(url(sync_settings)))
+    data = rows(*VALID)
+    response = admin_client.post(url(sync_settings), {**data, "action": "refresh-store-fields"})
+    page = body(response)
+    assert "Own Shop: 1 own customer fields (Loyalty tier)." in texts(response)
+    assert 'value="custom:loyalty_tier"' in page and "Loyalty tier (Own Shop) · text" in page
+    assert 'value="firstname" selected' in page  # the rows being edited are kept
+    data = rows(*VALID, ("custom:loyalty_tier", "Description", ""))
+    assert admin_client.post(url(sync_settings), {**data, "action": "ok"}).status_code == 302
+
+
+def test_the_accounts_and_sales_orders_mappings_need_no_row_for_what_the_sync_links(admin_client, sync_settings):
+    accounts = body(admin_client.get(url(sync_settings, "Accounts")))
+    assert "One Account per company, matched on" in accounts and 'value="company" selected' in accounts
+    orders = body(admin_client.get(url(sync_settings, "Sales_Orders")))
+    assert "Map This Order Data" in orders and 'value="so_status" selected' in orders
+    data = rows(("deal_name", "Subject", "truncate"), ("so_status", "Status", ""))
+    assert admin_client.post(url(sync_settings, "Sales_Orders"), {**data, "action": "ok"}).status_code == 302
+    linked = rows(("deal_name", "Subject", "truncate"), ("total", "Product_Details", ""))
+    assert "Product_Details is filled by the sync itself" in body(
+        admin_client.post(url(sync_settings, "Sales_Orders"), {**linked, "action": "ok"}))

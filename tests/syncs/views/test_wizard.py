@@ -144,3 +144,19 @@ def test_an_affiliate_not_allowed_sees_a_read_only_status_and_cannot_post(affili
     assert "Zoho API Client Secret" not in body(response)
     assert affiliate_client.post("/zoho/", credentials(sync_option="mine")).status_code == 403
     assert not ZohoConnection.objects.filter(owner=affiliate_user).exists()
+
+
+def test_record_mapping_offers_accounts_and_sales_orders_and_refuses_orders_without_accounts(admin_client):
+    connection = mark_verified(make_connection(name="zoho"))
+    sync_settings = make_settings(connection, save=False)
+    page = body(admin_client.get(f"/zoho/connections/{connection.pk}/"))
+    assert "Sync Accounts" in page and "Sync Sales Orders" in page
+    response = admin_client.post(f"/zoho/connections/{connection.pk}/record-mapping/",
+                                 {"sync_contacts": "on", "sync_sales_orders": "on", "next": "mapping"})
+    assert "requires an Account on every Sales Order" in texts(response)[0]
+    sync_settings.refresh_from_db()
+    assert not sync_settings.sync_sales_orders
+    admin_client.post(f"/zoho/connections/{connection.pk}/record-mapping/",
+                      {"sync_contacts": "on", "sync_accounts": "on", "sync_sales_orders": "on", "next": "mapping"})
+    sync_settings.refresh_from_db()
+    assert sync_settings.sync_accounts and sync_settings.sync_sales_orders
