@@ -177,3 +177,21 @@ def test_a_small_send_stays_on_upserts(zoho_sandbox, sandbox_connection, shop, s
     assert run.status == SyncRun.Status.SUCCEEDED
     assert not job_creations(zoho_sandbox)
     assert upserts(zoho_sandbox, CONTACTS)
+
+
+def test_a_reset_of_a_big_store_resends_by_bulk_write_without_duplicates(zoho_sandbox, sandbox_connection, shop):
+    sync_settings = make_settings(sandbox_connection)
+    sync(sync_settings)
+    sync_until_collected(sync_settings)
+    people = SyncedRecord.objects.filter(module__in=PERSON_MODULES).count()
+    ids_before = dict(SyncedRecord.objects.filter(module__in=PERSON_MODULES).values_list("key", "zoho_id"))
+
+    reset = run_sync(sync_settings, SyncRun.Trigger.RESET, hooks=Hooks(sleep=no_sleep))
+    assert reset.stop_reason == SyncRun.StopReason.BULK_WRITE
+    assert sync_until_collected(sync_settings)[-1].status == SyncRun.Status.SUCCEEDED
+
+    assert len(job_creations(zoho_sandbox)) == 4  # two jobs for the first sync, two for the reset
+    assert dict(SyncedRecord.objects.filter(module__in=PERSON_MODULES).values_list("key", "zoho_id")) == \
+        ids_before  # Zoho matched every row by Email: updated, none created again
+    assert SyncedRecord.objects.filter(module__in=PERSON_MODULES, status="synced").count() == people
+    assert_org_matches_records(zoho_sandbox)
