@@ -109,11 +109,13 @@ class BulkSending:
     def decide(self, dirty_people: int) -> None:
         """Whether this run sends its people by Bulk Write. A FAILED job makes this one send use upserts."""
         ctx = self.ctx
+        if ctx.dry_run:
+            return  # a preview counts what would be sent and changes nothing
         failed = BulkJob.objects.filter(settings=ctx.sync_settings, state=BulkJob.State.FAILED)
         if failed.exists():
             failed.delete()
             return
-        self.enabled = (not ctx.dry_run and dirty_people > settings.BULK_WRITE_MIN_ROWS
+        self.enabled = (dirty_people > settings.BULK_WRITE_MIN_ROWS
                         and scopes_granted(ctx.sync_settings.connection))
 
     # --- while planning -------------------------------------------------------------------------
