@@ -22,6 +22,7 @@ from syncs.models import (
     SyncedRecord,
     SyncRun,
 )
+from syncs.services import dry_run
 from tests.fixtures.zoho_sandbox import ALL_SCOPES
 from tests.syncs.conftest import make_settings, no_sleep
 
@@ -195,3 +196,13 @@ def test_a_reset_of_a_big_store_resends_by_bulk_write_without_duplicates(zoho_sa
         ids_before  # Zoho matched every row by Email: updated, none created again
     assert SyncedRecord.objects.filter(module__in=PERSON_MODULES, status="synced").count() == people
     assert_org_matches_records(zoho_sandbox)
+
+
+def test_a_preview_of_a_big_send_starts_no_job_and_changes_nothing(zoho_sandbox, sandbox_connection, shop):
+    sync_settings = make_settings(sandbox_connection)
+
+    preview = dry_run(sync_settings)
+
+    assert preview.status == SyncRun.Status.SUCCEEDED and preview.created > MIN_ROWS
+    assert not job_creations(zoho_sandbox) and not BulkJob.objects.exists()
+    assert not SyncedRecord.objects.exists()
