@@ -1,8 +1,9 @@
 """One run per connection at a time, across every worker and machine.
 
 A claim is a conditional UPDATE on the connection's sync settings (compare-and-set, like django-q2's own
-ORM broker), never a transaction held open for the length of a run. A claim whose heartbeat is older than
-the worker timeout belongs to a killed worker and may be taken over.
+ORM broker), never a transaction held open for the length of a run. A running run beats (claim and run row)
+after every batch, so a claim whose heartbeat is older than a few minutes (`STALE_AFTER`, or the worker
+timeout when that is shorter) belongs to a dead worker (kill -9, a deploy) and may be taken over.
 """
 
 import os
@@ -21,8 +22,11 @@ def new_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+STALE_AFTER = timedelta(minutes=3)
+
+
 def stale_after() -> timedelta:
-    return timedelta(seconds=settings.Q_CLUSTER.get("timeout") or 600)
+    return min(STALE_AFTER, timedelta(seconds=settings.Q_CLUSTER.get("timeout") or 600))
 
 
 def claim(sync_settings_id: int, owner: str, now=None) -> bool:

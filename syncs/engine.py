@@ -1,9 +1,12 @@
 """A sync run, the one path every run takes (schedule, Sync now, webhook, reset, preview): claim the
 connection → (reset: clear) → read the stores → plan and write → finish.
 
-Every run is a `SyncRun` row whose phase is persisted, so a reset whose worker died continues where it
-stopped. The send phase plans Accounts, people (Contacts, Leads), Deals, Products and Sales Orders, in that
-order, and one Zoho writer sends them all. How a run ends follows the Zoho client's taxonomy
+Every run is a `SyncRun` row whose phase and read cursor are persisted, and it works in slices of
+`SYNC_SLICE_SECONDS`: at the end of a slice (or a worker timeout) it is saved and continued by a new task; when
+Zoho says "not now" it pauses until then (`zoho_waits`) instead of sleeping; when its worker died, the tick hands
+it to another worker. Each continuation goes on from the cursor. The send phase plans Accounts, people (Contacts,
+Leads), Deals, Products and Sales Orders, in that order, and one Zoho writer sends them all. How a run ends follows
+the Zoho client's taxonomy
 (`run_context.stopped_by`); nothing is marked synced without Zoho's answer, and everything not confirmed stays
 pending for the next run.
 """
@@ -12,8 +15,10 @@ import logging
 
 from django.db import DatabaseError, connections
 from django.utils import timezone
+from django_q.exceptions import TimeoutException
+from django_q.tasks import async_task
 
-from syncs import claims
+from syncs import claims, zoho_waits
 from syncs.account_planner import AccountPlanner
 from syncs.bulk_sending import BulkSending
 from syncs.deal_planner import DealPlanner
@@ -27,13 +32,16 @@ from syncs.run_context import (  # noqa: F401  (Hooks, RunContext, Stop, finish:
     FINISHED,
     ClaimLost,
     Hooks,
+    RunClosed,
     RunContext,
+    SliceEnded,
     Stop,
     finish,
     stop_reason_for,
     stopped_by,
 )
 from syncs.sales_order_planner import SalesOrderPlanner
+from syncs.source_accounts import SourceAccountPlanner
 from syncs.zoho_fields import ZohoFields
 from syncs.zoho_writer import ZohoWriter
 
@@ -43,40 +51,108 @@ DATABASE_ATTEMPTS = 5  # 1 + 2 + 4 + 8 s of waiting while the database comes bac
 
 
 def run_sync(sync_settings: SyncSettings, trigger: str = SyncRun.Trigger.MANUAL, *, run: SyncRun | None = None,
-             dry_run: bool = False, hooks: Hooks | None = None) -> SyncRun | None:
-    """Run (or continue) one sync of a connection in this process. None when another run holds it, or when the
-    given run is no longer active (the tick closed it)."""
-    owner = claims.new_owner()
-    if not claims.claim(sync_settings.pk, owner):
-        return None
+             dry_run: bool = False, hooks: Hooks | None = None, foreground: bool = False) -> SyncRun | None:
+    """Run (or continue) one sync of a connection. None when another run holds it, or when the given run is no
+    longer active (the tick closed it).
+
+    A run works in slices of `SYNC_SLICE_SECONDS`. In a worker, a slice that ends enqueues the run's
+    continuation and frees the worker; in the foreground (`foreground=True`: the commands) the next slice
+    follows in this process. A run waiting for Zoho (`resume_at`) is continued by the tick at that time."""
+    owner = None
     if run is None:
+        if not claims.claim(sync_settings.pk, owner := claims.new_owner()):
+            return None
         run = SyncRun.objects.create(
             settings=sync_settings, trigger=trigger, dry_run=dry_run,
             phase=Phase.CLEAR if trigger == SyncRun.Trigger.RESET and not dry_run else Phase.READ,
         )
+    hooks = hooks or Hooks()
+    while True:
+        outcome = run_slice(sync_settings, run, hooks, owner)
+        owner = None
+        if outcome is None:
+            return None if run.slices == 0 else run
+        if outcome == DONE and foreground and run.status == SyncRun.Status.QUEUED and run.resume_at:
+            # Not a worker: the command itself waits for Zoho, then goes on.
+            hooks.sleep(max(0.0, (run.resume_at - timezone.now()).total_seconds()))
+            continue
+        if outcome != CONTINUE:
+            return run
+        if not foreground:
+            async_task("syncs.tasks.continue_run", run.pk, task_name=f"syncs.run.{run.pk}.{run.slices}")
+            return run
+
+
+CONTINUE, DONE = "continue", "done"
+
+
+def run_slice(sync_settings: SyncSettings, run: SyncRun, hooks: Hooks, owner: str | None = None) -> str | None:
+    """One slice of a run: CONTINUE when a next slice should follow at once, DONE when the run finished, was
+    paused until a later time or was taken over by another worker; None when it could not start. `owner`: a
+    claim the caller already holds."""
+    owner = owner or claims.new_owner()
+    if not claims.claim(sync_settings.pk, owner):
+        return None
     if not mark_running(run):
         claims.release(sync_settings.pk, owner)
         return None
-    ctx = RunContext(sync_settings, run, owner, hooks or Hooks())
+    ctx = RunContext(sync_settings, run, owner, hooks)
+    outcome, stop, resume_at = DONE, FINISHED, None
     try:
         execute(ctx)
-        stop = FINISHED
+    except (SliceEnded, TimeoutException):
+        # TimeoutException: django-q2 stops an overdue task with this SystemExit; the run continues elsewhere.
+        outcome, stop = CONTINUE, None
+    except RunClosed:
+        claims.release(sync_settings.pk, owner)
+        return DONE  # cancelled, or continued by another worker: leave the run as it is
+    except ClaimLost as exc:
+        if taken_over(ctx):
+            return DONE  # another worker continues this very run: leave it (and its claim) alone
+        stop = stopped_by(exc, run)
     except Exception as exc:
         stop = stopped_by(exc, run)
+        wait = zoho_waits.wait_for(exc, run)
+        if wait is not None:  # Zoho said "not now": free the worker, continue at that time
+            stop, resume_at = None, timezone.now() + wait
+            run.stop_reason, run.error_summary = stop_reason_for(exc), waiting_summary(exc)
 
     def close():
-        finish(ctx, stop)
+        if stop is None:
+            pause(ctx, resume_at)
+        else:
+            finish(ctx, stop)
         claims.release(sync_settings.pk, owner)
 
     with_database_retries(close, ctx.hooks.sleep)
-    return run
+    return outcome
+
+
+def waiting_summary(exc) -> str:
+    return f"Waiting for Zoho: {exc.explanation} The run continues where it stopped; nothing is lost."
+
+
+def pause(ctx: RunContext, resume_at=None) -> None:
+    """End this slice and leave the run queued for its next one (at `resume_at`, or at once when None)."""
+    run, now = ctx.run, timezone.now()
+    ctx.note_calls()
+    run.status, run.queued_at, run.resume_at = SyncRun.Status.QUEUED, now, resume_at
+    run.save()
+
+
+def taken_over(ctx: RunContext) -> bool:
+    """Whether the tick handed this run to another worker (our heartbeat went stale): it is no longer the
+    running run we last beat for."""
+    return not SyncRun.objects.filter(pk=ctx.run.pk, status=SyncRun.Status.RUNNING,
+                                      heartbeat_at=ctx.run.heartbeat_at).exists()
 
 
 def mark_running(run: SyncRun) -> bool:
     """Queued (or resumed) → running, only if the run is still active: one conditional UPDATE."""
     now = timezone.now()
     changes = {"status": SyncRun.Status.RUNNING, "started_at": run.started_at or now, "heartbeat_at": now,
-               "attempts": run.attempts + 1}
+               "attempts": run.attempts + 1, "slices": run.slices + 1, "resume_at": None,
+               "stop_reason": SyncRun.StopReason.FINISHED, "error_summary": ""}
     if not SyncRun.objects.filter(pk=run.pk, status__in=SyncRun.ACTIVE).update(**changes):
         return False
     for name, value in changes.items():
@@ -123,6 +199,7 @@ def send(ctx: RunContext) -> None:
     bulk.follow()  # Bulk Write jobs of earlier runs first: collected, or this run stops to wait for them
     if sync_settings.sync_accounts:
         AccountPlanner(ctx, fields, writer).run()
+        SourceAccountPlanner(ctx, fields, writer).run()  # Accounts read from another Zoho org
     people = PeoplePlanner(ctx, fields, writer)
     bulk.decide(people.dirty().values("email").distinct().count())
     people.run()

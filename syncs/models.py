@@ -157,6 +157,8 @@ class StoreCheckpoint(models.Model):
     store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
     cursor = models.DateTimeField(null=True, blank=True)
     order_cursor = models.DateTimeField(null=True, blank=True, help_text="Orders changed from then on are read next.")
+    account_cursor = models.DateTimeField(null=True, blank=True,
+                                          help_text="A Zoho org's Accounts changed from then on are read next.")
     read_error = models.TextField(blank=True, help_text="Why the store could not be read in the last run.")
     read_error_at = models.DateTimeField(null=True, blank=True)
     deleted_checked_at = models.DateTimeField(
@@ -231,6 +233,25 @@ class OrderSnapshot(models.Model):
         return self.key
 
 
+class AccountSnapshot(models.Model):
+    """An Account read from another Zoho org (a Zoho-org store), keyed by its record id there (`key`); `data` holds
+    its values under their API names. `dirty` until its Account is written in this connection's org."""
+
+    settings = models.ForeignKey(SyncSettings, on_delete=models.CASCADE, related_name="account_snapshots")
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=254)
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField()
+    dirty = models.BooleanField(default=True)
+    staged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["settings", "key"], name="syncs_account_snapshot_unique")]
+
+    def __str__(self):
+        return self.key
+
+
 class ProductSnapshot(models.Model):
     """A store's catalogue item for a connection, by SKU (Zoho's `Product_Code`); `dirty` until its Product
     is written. A SKU sold by two stores is one Product (the store read last speaks for it)."""
@@ -297,6 +318,7 @@ class SyncRun(models.Model):
         PARTIAL = "partial", "Partially done"
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
+        CANCELLED = "cancelled", "Cancelled"
 
     class StopReason(models.TextChoices):
         FINISHED = "", "Finished"
@@ -312,6 +334,7 @@ class SyncRun(models.Model):
         CRASHED = "crashed", "Unexpected error or worker stopped"
         BUSY = "busy", "Another run was in progress"
         NOT_STARTED = "not_started", "No worker started it"
+        CANCELLED = "cancelled", "Cancelled by a user"
 
     class Phase(models.TextChoices):
         CLEAR = "clear", "Clearing the sync state"
@@ -337,6 +360,12 @@ class SyncRun(models.Model):
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     attempts = models.PositiveIntegerField(default=0)
+    slices = models.PositiveIntegerField(default=0, help_text="How many slices (tasks) worked on this run.")
+    resume_at = models.DateTimeField(
+        null=True, blank=True, help_text="A paused run continues at this time (Zoho said when to come back).")
+    read_cursor = models.JSONField(
+        default=dict, blank=True,
+        help_text="Where reading stands, per store: stores read to the end, and the newest change read so far.")
     error_summary = models.TextField(blank=True)
     stop_reason = models.CharField(
         max_length=20, choices=StopReason.choices, blank=True, default=StopReason.FINISHED,
@@ -376,6 +405,19 @@ class SyncRun(models.Model):
 
     def counts(self) -> dict:
         return {name: getattr(self, name) for name in self.COUNTERS}
+
+    @property
+    def waiting_until(self):
+        """When a run paused for Zoho (a rate limit, Zoho unavailable) continues; None when it is not waiting."""
+        if self.status == self.Status.QUEUED and self.resume_at and self.resume_at > timezone.now():
+            return self.resume_at
+        return None
+
+    @property
+    def waiting_label(self) -> str:
+        """The dashboard's "Waiting for Zoho until 14:05." in the current (the user's) time zone; empty if not."""
+        until = self.waiting_until
+        return f"Waiting for Zoho until {timezone.localtime(until):%H:%M}." if until else ""
 
 
 class BulkJob(models.Model):

@@ -13,6 +13,7 @@ from syncs.models import OrderSnapshot
 from syncs.sales_orders import status_for
 
 STAGE_BUFFER = 500
+ZOHO_ORG = "zoho"
 # Zoho's standard Deal stages for WooCommerce's and Magento's order statuses.
 STAGES = {
     "pending": "Proposal/Price Quote",
@@ -38,17 +39,18 @@ def order_key(store_id: int, order_id: str) -> str:
 def order_data(store, order) -> dict:
     """What an order snapshot keeps: the values of syncs.mapping.ORDER_FIELD_KINDS."""
     closing = order.date_paid or order.date_created or order.date_modified
+    closing_date = order.closing_date or (closing.date() if closing else None)
     customer = order.customer
     return {
-        "deal_name": f"{store.name} #{order.number}",
+        "deal_name": order.name or f"{store.name} #{order.number}",
         "number": order.number,
         "order_id": order.source_id,
         "status": order.status,
-        "stage": STAGES.get(order.status, DEFAULT_STAGE),
+        "stage": order.stage or STAGES.get(order.status, DEFAULT_STAGE),
         "total": str(order.total),
         "currency": order.currency,
         "is_paid": order.is_paid,
-        "closing_date": closing.date().isoformat() if closing else None,
+        "closing_date": closing_date.isoformat() if closing_date else None,
         "date_created": order.date_created.date().isoformat() if order.date_created else None,
         "email": normalise_email(customer.email),
         "customer_name": customer.full_name or " ".join(p for p in (customer.firstname, customer.lastname) if p),
@@ -62,6 +64,16 @@ def order_data(store, order) -> dict:
                    "unit_price": str(line.unit_price), "discount": str(line.discount), "tax": str(line.tax),
                    "product_id": line.product_id} for line in order.lines],
     }
+
+
+def buyer_key(store, customer) -> str:
+    """The buyer's person key, which links the Deal to their Contact: their email, or for a Deal read from another
+    Zoho org its Contact's record id there (people from an org are keyed so, `syncs.reading.record_key`)."""
+    if store.kind == ZOHO_ORG:
+        from syncs.reading import record_key  # reading imports this module
+
+        return record_key(store, customer.source_id) if customer.source_id else ""
+    return normalise_email(customer.email)
 
 
 def read_orders(ctx, store, source, checkpoint, report_rejected) -> None:
@@ -97,7 +109,7 @@ def stage_orders(ctx, store, orders) -> None:
         return
     now = timezone.now()
     OrderSnapshot.objects.bulk_create(
-        [OrderSnapshot(settings=ctx.sync_settings, store=store, key=key, email=normalise_email(order.customer.email),
+        [OrderSnapshot(settings=ctx.sync_settings, store=store, key=key, email=buyer_key(store, order.customer),
                        data=order_data(store, order), updated_at=order.date_modified, dirty=True, staged_at=now)
          for key, order in latest.items()],
         update_conflicts=True, unique_fields=["settings", "key"],

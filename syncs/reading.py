@@ -4,11 +4,19 @@ Memory holds one buffer of customers at a time. A store's checkpoint moves only 
 read to the end (or, for sorted sources, after each staged buffer), and never past the run's start (the
 signpost), so a customer changed while the run reads is read again next time.
 
+A run works in slices (`SYNC_SLICE_SECONDS`). Its `read_cursor` says which stores it has read to the end (a
+next slice skips them) and where it stands inside a store: for sorted sources the newest change staged so far
+(`since`), for resumable sources (WooCommerce) the next page of the stream (`pages`), staged and saved after each
+page read to the end, before the next is requested. A slice may end there, and the next slice reads on from
+there, not from the start. Other sources (Magento) are read whole within a slice, then skipped by the next.
+
 A store that cannot be read (bad keys, down, refused by the SSRF guard: any `SourceError`) is reported with
 its reason in the run's report and on its checkpoint (the dashboard shows it); its checkpoints stay where
 they were, and the other stores are read as usual. Once a store was read, its webhook deliveries received
 before the run started are marked processed: what they announced is in the snapshots.
 """
+
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -23,6 +31,7 @@ from syncs.orders import read_orders
 from syncs.products import read_products
 from syncs.run_context import RunContext
 from syncs.selection import included_stores
+from syncs.source_accounts import read_accounts
 from syncs.validation import EMAIL_RE
 
 STAGE_BUFFER = 500
@@ -32,24 +41,47 @@ INVALID_RECORD = "INVALID_RECORD"
 
 
 def read_stores(ctx: RunContext) -> None:
+    """Read every included store the run has not read to the end yet (a continued run skips those)."""
+    cursor = ctx.run.read_cursor
+    finished = set(cursor.get("read", [])) | set(cursor.get("unreadable", []))
     for store in included_stores(ctx.sync_settings):
+        if store.pk in finished:
+            continue
         checkpoint, _ = StoreCheckpoint.objects.get_or_create(settings=ctx.sync_settings, store=store)
         try:
             ensure_not_same_org(store, ctx.sync_settings.connection)
             source = get_source(store)
-            since = None if ctx.full else checkpoint.cursor
+            since = resume_point(ctx, store) or (None if ctx.full else checkpoint.cursor)
             read_store(ctx, store, source, checkpoint, since)
             if ctx.sync_settings.reads_orders and source.has_orders:
                 read_orders(ctx, store, source, checkpoint, report_rejected)
+            if ctx.sync_settings.sync_accounts and source.reads_accounts:
+                read_accounts(ctx, store, source, checkpoint, report_rejected)
             if ctx.sync_settings.sync_sales_orders and source.sells_products:
                 read_products(ctx, store, source, report_rejected)
             detect_deletions(ctx, store, source, checkpoint)
         except SourceError as exc:
+            cursor.setdefault("unreadable", []).append(store.pk)
             report_unreadable(ctx, store, checkpoint, exc)
             continue
         ctx.stores_read += 1
+        cursor.setdefault("read", []).append(store.pk)
         if not ctx.dry_run:
             mark_read(ctx, store, checkpoint)
+        ctx.beat()
+        ctx.end_slice_if_due()
+
+
+def resume_point(ctx: RunContext, store):
+    """Where an earlier slice of this run stopped reading a sorted store (the newest change it staged)."""
+    value = ctx.run.read_cursor.get("since", {}).get(str(store.pk))
+    return datetime.fromisoformat(value) if value else None
+
+
+def note_read_up_to(ctx: RunContext, store, newest) -> None:
+    """Sorted sources only: what was staged up to `newest` need not be read again by this run's next slice."""
+    if newest is not None:
+        ctx.run.read_cursor.setdefault("since", {})[str(store.pk)] = newest.isoformat()
 
 
 def report_unreadable(ctx: RunContext, store, checkpoint, exc: SourceError) -> None:
@@ -70,7 +102,24 @@ def read_store(ctx, store, source, checkpoint, since) -> None:
     signpost = ctx.signpost
     newest = None
     buffer = []
-    for customer in source.customers(since):
+    pages = ctx.run.read_cursor.setdefault("pages", {})
+
+    def page_done(position):
+        """A page read to the end (before the next is requested): stage it; a next slice starts after it."""
+        nonlocal buffer
+        stage(ctx, store, buffer)
+        report_rejected(ctx, store, source.take_rejected())
+        buffer = []
+        pages[str(store.pk)] = position
+        ctx.beat()
+        ctx.end_slice_if_due()
+
+    if source.resumable:
+        source.page_done = page_done
+        stream = source.customers(since, resume=pages.get(str(store.pk)))
+    else:
+        stream = source.customers(since)
+    for customer in stream:
         buffer.append(customer)
         if newest is None or customer.updated_at > newest:
             newest = customer.updated_at
@@ -80,7 +129,11 @@ def read_store(ctx, store, source, checkpoint, since) -> None:
             buffer = []
             if source.is_sorted and not ctx.dry_run:
                 _advance(checkpoint, newest, signpost)
+            if source.is_sorted:
+                note_read_up_to(ctx, store, newest)
             ctx.beat()
+            if source.is_sorted:
+                ctx.end_slice_if_due()
     stage(ctx, store, buffer)
     report_rejected(ctx, store, source.take_rejected())
     if not ctx.dry_run:

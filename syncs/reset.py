@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 
 from syncs.models import (
+    AccountSnapshot,
     CustomerSnapshot,
     OrderSnapshot,
     ProductSnapshot,
@@ -57,4 +58,5 @@ def clear_sync_state(sync_settings) -> None:
         CustomerSnapshot.objects.filter(settings=sync_settings).delete()
         OrderSnapshot.objects.filter(settings=sync_settings).delete()
         ProductSnapshot.objects.filter(settings=sync_settings).delete()
+        AccountSnapshot.objects.filter(settings=sync_settings).delete()
         RecordError.objects.filter(settings=sync_settings).delete()

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from integrations.zoho.errors import (
     TransientError,
     ZohoError,
 )
+from integrations.zoho.transport import Backoff
 from syncs import claims
 from syncs.models import SyncRun, SyncSettings
 
@@ -35,6 +37,15 @@ TRANSIENT_RETRY_SECONDS = 300  # Zoho unavailable: try again in five minutes, no
 DATABASE_LOST = ("The database was unavailable during this run; nothing unconfirmed was marked synced, and the "
                  "next run (in about a minute) continues where this one stopped.")
 WAITING = "Nothing was lost: what was not sent waits, and goes out when Zoho answers again."
+
+
+class SliceEnded(Exception):
+    """This slice has used its `SYNC_SLICE_SECONDS`: the run stops at a safe point (everything so far saved) and
+    continues in a new slice."""
+
+
+class RunClosed(Exception):
+    """The run is no longer this worker's to run: a user cancelled it, or the tick handed it to another worker."""
 
 
 class ClaimLost(Exception):
@@ -75,8 +86,10 @@ class RunContext:
         self.hooks = hooks
         self.dry_run = run.dry_run
         self.full = run.trigger == SyncRun.Trigger.RESET  # resend everything, deleted marks included
-        self.signpost = timezone.now()  # nothing changed after this is taken as read
-        self.stores_read = 0
+        self.signpost = run.started_at or timezone.now()  # nothing changed after the run began is taken as read
+        self.stores_read = len(run.read_cursor.get("read", []))
+        # Dry runs record nothing a next slice could continue from, so they run in one piece.
+        self.slice_ends = None if run.dry_run else time.monotonic() + settings.SYNC_SLICE_SECONDS
         self._crm = None
         self._calls_base = run.zoho_calls
         self._credits_base = run.credits
@@ -84,7 +97,9 @@ class RunContext:
     @property
     def crm(self) -> ZohoCRM:
         if self._crm is None:
-            self._crm = ZohoCRM(self.sync_settings.connection, sleep=self.hooks.sleep)
+            # One try per call: a retry would sleep in the worker; the engine pauses the run instead (zoho_waits).
+            self._crm = ZohoCRM(self.sync_settings.connection, sleep=self.hooks.sleep,
+                                backoff=Backoff(attempts=1, sleep=self.hooks.sleep))
         return self._crm
 
     def count(self, name: str, n: int = 1) -> None:
@@ -112,10 +127,16 @@ class RunContext:
             raise ClaimLost("Another worker took this connection over.")
         self.run.heartbeat_at = now
         self.note_calls()
-        SyncRun.objects.filter(pk=self.run.pk).update(
+        if not SyncRun.objects.filter(pk=self.run.pk, status=SyncRun.Status.RUNNING).update(
             heartbeat_at=now, progress_done=self.run.progress_done, progress_total=self.run.progress_total,
-            report=self.run.report, **self.run.counts(),
-        )
+            report=self.run.report, read_cursor=self.run.read_cursor, **self.run.counts(),
+        ):
+            raise RunClosed("The run was cancelled or handed to another worker.")
+
+    def end_slice_if_due(self) -> None:
+        """Called at safe points only (a buffer staged, a batch recorded): end the slice when its time is up."""
+        if self.slice_ends is not None and time.monotonic() >= self.slice_ends:
+            raise SliceEnded()
 
     def after_batch(self) -> None:
         if self.hooks.after_batch:
@@ -195,6 +216,8 @@ def finish(ctx: RunContext, stop: Stop) -> None:
                         f"A store could not be read; the other stores were synced. {problems}")
         else:
             stop = Stop(SyncRun.Status.FAILED, Reason.STORE_ERROR, f"A store could not be read: {problems}")
+    if not SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).exists():
+        return  # cancelled (or handed to another worker) after its last heartbeat: leave it as it is
     run.status = stop.status
     run.stop_reason = stop.reason
     run.error_summary = stop.summary

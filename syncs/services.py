@@ -68,7 +68,7 @@ def run_progress(run: SyncRun) -> dict:
     return {
         "id": run.pk, "trigger": run.trigger, "status": run.status, "phase": run.phase,
         "done": run.progress_done, "total": run.progress_total, "percent": run.progress_percent,
-        "finished": not run.is_active, "error": run.error_summary, **run.counts(),
+        "finished": not run.is_active, "error": run.error_summary, "slices": run.slices, **run.counts(),
     }
 
 
@@ -76,6 +76,29 @@ def dry_run(sync_settings: SyncSettings, *, reset: bool = False, hooks: Hooks | 
     """What a sync (or a reset) would send, without writing to Zoho: counts plus examples in `report`."""
     trigger = SyncRun.Trigger.RESET if reset else SyncRun.Trigger.MANUAL
     return run_sync(sync_settings, trigger, dry_run=True, hooks=hooks)
+
+
+def start_preview(sync_settings: SyncSettings) -> SyncRun:
+    """Preview in the background: a queued dry run and its task (the page follows its progress). Pressing again
+    while one is active returns it."""
+    run = active_preview(sync_settings)
+    if run:
+        return run
+    run = SyncRun.objects.create(settings=sync_settings, trigger=SyncRun.Trigger.MANUAL, dry_run=True)
+    async_task("syncs.tasks.continue_run", run.pk, task_name=f"syncs.run.{run.pk}")
+    return SyncRun.objects.get(pk=run.pk)
+
+
+def active_preview(sync_settings: SyncSettings) -> SyncRun | None:
+    return sync_settings.runs.filter(dry_run=True, status__in=SyncRun.ACTIVE).first()
+
+
+def cancel_preview(run: SyncRun) -> bool:
+    """Stop a preview: its worker notices at its next heartbeat and stops (a preview writes nothing)."""
+    return bool(SyncRun.objects.filter(pk=run.pk, dry_run=True, status__in=SyncRun.ACTIVE).update(
+        status=SyncRun.Status.CANCELLED, stop_reason=SyncRun.StopReason.CANCELLED, finished_at=timezone.now(),
+        error_summary="Cancelled before it finished; nothing was written to Zoho.",
+    ))
 
 
 def check_mappings(sync_settings: SyncSettings) -> dict[str, list[Problem]]:

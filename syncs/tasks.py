@@ -8,6 +8,7 @@ connections (webhooks are triggers, the run reads the store)."""
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -36,26 +37,13 @@ def due_settings(now=None):
 
 
 def tick() -> dict:
-    """Every minute: resume interrupted resets, close runs whose worker died, enqueue due connections, and
-    trigger again the stores whose webhook deliveries no run has read."""
+    """Every minute: continue runs whose worker died or whose wait for Zoho is over, enqueue due connections,
+    and trigger again the stores whose webhook deliveries no run has read."""
     now = timezone.now()
-    stale = now - claims.stale_after()
-    abandoned = SyncRun.objects.filter(status=SyncRun.Status.RUNNING, heartbeat_at__lt=stale)
-    abandoned.exclude(trigger=SyncRun.Trigger.RESET).update(
-        status=SyncRun.Status.FAILED, finished_at=now, stop_reason=SyncRun.StopReason.CRASHED,
-        error_summary="The worker stopped during this run (killed or timed out); the next run continues it.",
-    )
-    close_unstarted_syncs(now - claims.stale_after(), now)
-    resets = SyncRun.objects.filter(trigger=SyncRun.Trigger.RESET).filter(
-        Q(status=SyncRun.Status.RUNNING, heartbeat_at__lt=stale)
-        | Q(status=SyncRun.Status.QUEUED, queued_at__lt=now - QUEUED_GRACE)
-    )
-    resumed = []
-    for run_id in resets.values_list("pk", flat=True):
-        async_task("syncs.tasks.run_reset", run_id, task_name=f"syncs.reset.{run_id}")
-        resumed.append(run_id)
-    busy = set(SyncRun.objects.filter(trigger=SyncRun.Trigger.RESET, status__in=SyncRun.ACTIVE)
-               .values_list("settings_id", flat=True))
+    resumed = continue_runs(now)
+    close_unstarted_syncs(now - timedelta(seconds=settings.Q_TIMEOUT), now)
+    busy = set(SyncRun.objects.filter(status__in=SyncRun.ACTIVE).filter(
+        Q(trigger=SyncRun.Trigger.RESET) | Q(slices__gt=0)).values_list("settings_id", flat=True))
     enqueued = []
     for sync_settings in due_settings(now).exclude(pk__in=busy):
         # Move the due date first, so the next tick does not enqueue it again while it waits in the queue.
@@ -68,13 +56,43 @@ def tick() -> dict:
     stores = triggers.stores_waiting(now, QUEUED_GRACE)
     for store in Store.objects.filter(pk__in=stores):
         triggers.store_changed(store)
-    return {"resumed_resets": resumed, "enqueued": enqueued, "webhook_stores": stores}
+    return {"resumed_runs": resumed, "enqueued": enqueued, "webhook_stores": stores}
+
+
+def continue_runs(now) -> list[int]:
+    """Hand to a worker every run that should go on: a run whose worker died (its heartbeat is a few minutes
+    old: kill -9, a timeout, a deploy), a run whose wait for Zoho is over (`resume_at`), and a queued reset or
+    continuation whose task was lost. Each is queued again (one conditional UPDATE, so two ticks enqueue it
+    once) and continues from its cursor. A dead dry run is closed instead: it recorded nothing to continue."""
+    stale = now - claims.stale_after()
+    dead = SyncRun.objects.filter(status=SyncRun.Status.RUNNING, heartbeat_at__lt=stale)
+    dead.filter(dry_run=True).update(
+        status=SyncRun.Status.FAILED, finished_at=now, stop_reason=SyncRun.StopReason.CRASHED,
+        error_summary="The worker stopped during this preview (killed or timed out). Run the preview again.",
+    )
+    lost = now - QUEUED_GRACE
+    candidates = SyncRun.objects.filter(
+        Q(status=SyncRun.Status.RUNNING, heartbeat_at__lt=stale)
+        | Q(status=SyncRun.Status.QUEUED, resume_at__lte=now)
+        | Q(status=SyncRun.Status.QUEUED, resume_at__isnull=True, queued_at__lt=lost)
+        & (Q(trigger=SyncRun.Trigger.RESET) | Q(slices__gt=0))
+    ).exclude(dry_run=True)
+    resumed = []
+    for run in candidates.only("pk", "status", "heartbeat_at", "resume_at", "queued_at"):
+        if SyncRun.objects.filter(pk=run.pk, status=run.status, heartbeat_at=run.heartbeat_at,
+                                  resume_at=run.resume_at, queued_at=run.queued_at).update(
+            status=SyncRun.Status.QUEUED, resume_at=None, queued_at=now,
+        ):
+            async_task("syncs.tasks.continue_run", run.pk, task_name=f"syncs.run.{run.pk}")
+            resumed.append(run.pk)
+    return resumed
 
 
 def close_unstarted_syncs(queued_before, now) -> int:
     """Syncs ("Sync now") still queued after the worker timeout lost their task (no worker, a purged queue): end
-    them, so no page waits for them forever. Their work is not lost: the next scheduled sync does it."""
-    return SyncRun.objects.filter(status=SyncRun.Status.QUEUED, queued_at__lt=queued_before).exclude(
+    them, so no page waits for them forever. Their work is not lost: the next scheduled sync does it. A run that
+    already worked a slice (a continuation, a run waiting for Zoho) is continued by `continue_runs` instead."""
+    return SyncRun.objects.filter(status=SyncRun.Status.QUEUED, queued_at__lt=queued_before, slices=0).exclude(
         trigger=SyncRun.Trigger.RESET).update(
         status=SyncRun.Status.FAILED, finished_at=now, stop_reason=SyncRun.StopReason.NOT_STARTED,
         error_summary=NOT_STARTED,
@@ -106,11 +124,21 @@ def skip(run: SyncRun) -> None:
         status=run.status, stop_reason=run.stop_reason, error_summary=run.error_summary, finished_at=run.finished_at)
 
 
-def run_reset(run_id: int) -> dict:
+def continue_run(run_id: int) -> dict:
+    """The next slice of a run (a reset, or a sync that ended a slice, waited for Zoho or lost its worker)."""
     run = SyncRun.objects.select_related("settings__connection").filter(pk=run_id).first()
     if run is None or not run.is_active:
-        return {"skipped": "no active reset"}
-    return summary(run_sync(run.settings, SyncRun.Trigger.RESET, run=run))
+        return {"skipped": "the run is no longer active"}
+    result = run_sync(run.settings, run.trigger, run=run)
+    if result is None and run.slices == 0 and run.trigger != SyncRun.Trigger.RESET:
+        skip(run)  # a preview (or a sync) that never started: say so at once
+        return summary(run)
+    if result is None:
+        return {"skipped": "another worker holds this connection; the tick continues the run later"}
+    return summary(result)
+
+
+run_reset = continue_run  # the old path, for tasks queued before runs continued in slices
 
 
 sync_connection = run_sync_settings  # the old path, for tasks queued before the rename

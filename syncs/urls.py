@@ -12,6 +12,7 @@ urlpatterns = [
     path("zoho/connections/<int:pk>/record-mapping/", wizard.record_mapping, name="sync-record-mapping"),
     path("zoho/connections/<int:pk>/mapping/<str:module>/", mapping.mapping, name="sync-mapping"),
     path("zoho/connections/<int:pk>/preview/", preview.preview, name="sync-preview"),
+    path("zoho/connections/<int:pk>/preview/cancel/", preview.cancel, name="sync-preview-cancel"),
     path("zoho/connections/<int:pk>/save/", preview.save, name="sync-save"),
     path("zoho/connections/<int:pk>/sync-now/", runs.sync_now, name="sync-now"),
     path("zoho/connections/<int:pk>/reset-sync/", reset.reset_sync, name="sync-reset"),

@@ -79,6 +79,8 @@ class ZohoWriter:
                 ctx.count("updated" if known else "created")
                 ctx.sample("updates" if known else "creates", {"module": module, key_name(module): pending.key})
             ctx.count_progress(len(batch))
+            ctx.beat()  # a preview's progress, and where it notices a Cancel
+            ctx.after_batch()
             return
         outcome = Outcome()
         to_send = self.sendable(module, batch, outcome)
@@ -101,6 +103,7 @@ class ZohoWriter:
         ctx.count_progress(len(batch))
         ctx.beat()
         ctx.after_batch()
+        ctx.end_slice_if_due()
 
     def sendable(self, module: str, batch: list[Pending], outcome: Outcome) -> list[Pending]:
         """The batch without the records deleted in Zoho that the policy skips (those are done, in `outcome`);

@@ -104,9 +104,9 @@
     var bar = box.querySelector("progress");
     poll(box.dataset.progressUrl, 1500, function (data) {
       if (data.total) { bar.max = data.total; bar.value = data.done; }
-      ["done", "total", "percent", "phase_label"].forEach(function (name) {
+      ["done", "total", "percent", "phase_label", "waiting"].forEach(function (name) {
         var field = box.querySelector("[data-field=" + name + "]");
-        if (field) { field.textContent = data[name]; }
+        if (field) { field.textContent = data[name]; field.hidden = name === "waiting" && !data[name]; }
       });
       if (data.finished) { window.location.reload(); return false; }
     });

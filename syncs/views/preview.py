@@ -1,5 +1,8 @@
 """Preview and Save: a dry run shows a sample of what will be created, updated and rejected, without writing
-to Zoho; "Save" then turns the schedule on (every 30 minutes) and starts the first sync."""
+to Zoho; "Save" then turns the schedule on (every 30 minutes) and starts the first sync.
+
+The dry run runs in the background (a worker, the one engine path), never in the web request: the page shows
+its progress bar, the same as a reset's, with Cancel, and reloads with the report when it ends."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -26,23 +29,36 @@ def preview(request, pk):
         return redirect(access.wizard_url(connection))
     if request.method == "POST":
         return run_preview(request, sync_settings)
-    run = sync_settings.runs.filter(dry_run=True).first()
+    running = services.active_preview(sync_settings)
+    run = sync_settings.runs.filter(dry_run=True).exclude(status__in=SyncRun.ACTIVE).first()
     return render(request, "syncs/preview.html", {
-        "connection": connection, "sync_settings": sync_settings, "run": run,
+        "connection": connection, "sync_settings": sync_settings, "run": run, "running": running,
         "sections": report_sections(run) if run else [],
         "mappings": {m: rows for m, rows in mappings_by_module(sync_settings).items() if m in sync_settings.modules},
     })
 
 
 def run_preview(request, sync_settings: SyncSettings):
-    """Run the dry run in this request (it reads the stores and Zoho's field list, and writes nothing to Zoho)."""
-    run = services.dry_run(sync_settings)
-    if run is None:
+    """Start the dry run in the background (it reads the stores and Zoho's field list, and writes nothing to
+    Zoho); the preview page follows it."""
+    run = services.start_preview(sync_settings)
+    run.refresh_from_db()
+    if run.status == SyncRun.Status.SKIPPED:
         messages.error(request, "A sync of this connection is running right now. Run the preview again when it "
                                 "has finished.")
     elif run.status == SyncRun.Status.FAILED:
         messages.error(request, f"The preview could not finish: {run.error_summary}")
     return redirect("sync-preview", pk=sync_settings.connection_id)
+
+
+@require_POST
+def cancel(request, pk):
+    """Cancel the preview in progress (its worker stops at its next heartbeat)."""
+    connection, sync_settings = _settings(request, pk)
+    running = services.active_preview(sync_settings) if sync_settings else None
+    if running and services.cancel_preview(running):
+        messages.success(request, "The preview was cancelled.")
+    return redirect("sync-preview", pk=connection.pk)
 
 
 @require_POST

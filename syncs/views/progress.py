@@ -14,7 +14,7 @@ def run_progress(request, run_id):
     """{status, phase, done, total, percent, finished, error, seen, created, updated, …} of one run."""
     run = access.run_or_404(request.user, run_id)
     return JsonResponse({**services.run_progress(run), "phase_label": run.get_phase_display(),
-                         "status_label": run.get_status_display()})
+                         "status_label": run.get_status_display(), "waiting": run.waiting_label})
 
 
 @require_GET

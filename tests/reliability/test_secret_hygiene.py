@@ -53,7 +53,7 @@ def test_no_secret_is_logged_stored_in_tasks_or_shown_in_errors_during_oauth_and
     sync_settings = settings_for(connection)
     save_settings(sync_settings)
     zoho_sandbox.fault(fail_next=1000, fail_mode="500")
-    run_sync(sync_settings, hooks=Hooks(sleep=no_sleep))
+    run_sync(sync_settings, hooks=Hooks(sleep=no_sleep), foreground=True)  # waits (unslept) until it fails
     zoho_sandbox.fault(fail_next=0)
     zoho_sandbox.revoke_refresh_tokens()
     zoho_sandbox.expire_access_tokens()

@@ -362,3 +362,67 @@ def test_a_zoho_org_store_is_never_synced_into_its_own_org(zoho_sandbox, main):
     assert run.status != "succeeded"
     (unreadable,) = run.report["unreadable_stores"]
     assert unreadable["store"] == "Same org" and "cannot be synced into itself" in unreadable["message"]
+
+
+def test_org_to_org_deals_are_keyed_by_the_source_record_id_and_link_their_contact(zoho_sandbox, main):
+    from integrations.zoho.crm import ZohoCRM
+
+    main.sync_deals = True
+    main.save()
+    _, connection, _ = partner_store(zoho_sandbox, CONTACTS)
+    source = ZohoCRM(connection)
+    (buyer,) = (r.zoho_id for r in source.upsert(CONTACTS, [{"Last_Name": "Buyer", "Email": "buyer@example.com"}]))
+    deal_id, orphan_id = (r.zoho_id for r in source.insert(DEALS, [
+        {"Deal_Name": "Big order", "Stage": "Qualification", "Amount": 120.5, "Closing_Date": "2026-12-31",
+         "Contact_Name": {"id": buyer}},
+        {"Deal_Name": "No contact", "Stage": "Closed Won", "Amount": 10}]))
+    assert sync(main).status == "succeeded"
+    contact = next(c for c in zoho_sandbox.records(CONTACTS) if c["Last_Name"] == "Buyer")
+    deals = {d["Deal_Name"]: d for d in zoho_sandbox.records(DEALS)}
+    assert set(deals) == {"Big order", "No contact"}
+    big = deals["Big order"]
+    assert (big["Stage"], big["Amount"], big["Closing_Date"]) == ("Qualification", 120.5, "2026-12-31")
+    assert big["Contact_Name"]["id"] == contact["id"]  # the target id of the source Contact
+    assert not deals["No contact"].get("Contact_Name") and deals["No contact"]["Stage"] == "Closed Won"
+
+    source.update(DEALS, [{"id": deal_id, "Deal_Name": "Bigger order", "Stage": "Closed Won"}])
+    assert sync(main).status == "succeeded"
+    after = {d["Deal_Name"]: d for d in zoho_sandbox.records(DEALS)}
+    assert set(after) == {"Bigger order", "No contact"}  # renamed: the same target record, updated
+    assert after["Bigger order"]["id"] == big["id"] and after["Bigger order"]["Stage"] == "Closed Won"
+    assert after["Bigger order"]["Contact_Name"]["id"] == contact["id"]
+
+    before = len(zoho_sandbox.calls())
+    assert sync(main).status == "succeeded"
+    assert calls(zoho_sandbox, before, writes_only=True) == []  # nothing changed: no write
+
+    sync(main, SyncRun.Trigger.RESET)
+    assert len(zoho_sandbox.records(DEALS)) == 2 and len(zoho_sandbox.records(CONTACTS)) == 1
+    assert orphan_id and {d["id"] for d in zoho_sandbox.records(DEALS)} == {d["id"] for d in after.values()}
+
+
+def test_org_to_org_accounts_are_keyed_by_the_source_record_id(zoho_sandbox, main):
+    from integrations.zoho.crm import ZohoCRM
+
+    main.sync_accounts = True
+    main.save()
+    _, connection, _ = partner_store(zoho_sandbox, CONTACTS)
+    source = ZohoCRM(connection)
+    (zylker,) = (r.zoho_id for r in source.insert(ACCOUNTS, [
+        {"Account_Name": "Zylker", "Website": "https://zylker.example", "Billing_City": "Chennai"}]))
+    assert sync(main).status == "succeeded"
+    (account,) = zoho_sandbox.records(ACCOUNTS)
+    assert (account["Account_Name"], account["Website"], account["Billing_City"]) == (
+        "Zylker", "https://zylker.example", "Chennai")
+
+    source.update(ACCOUNTS, [{"id": zylker, "Account_Name": "Zylker Corp"}])
+    assert sync(main).status == "succeeded"
+    (renamed,) = zoho_sandbox.records(ACCOUNTS)  # renamed: the same target record, updated
+    assert renamed["id"] == account["id"] and renamed["Account_Name"] == "Zylker Corp"
+
+    before = len(zoho_sandbox.calls())
+    assert sync(main).status == "succeeded"
+    assert calls(zoho_sandbox, before, writes_only=True) == []  # nothing changed: no write
+
+    assert sync(main, SyncRun.Trigger.RESET).status == "succeeded"
+    assert [a["id"] for a in zoho_sandbox.records(ACCOUNTS)] == [account["id"]]

@@ -25,7 +25,8 @@ class WorkerKilled(BaseException):
 
 
 def sync(sync_settings, trigger=SyncRun.Trigger.MANUAL, **hooks):
-    run = run_sync(sync_settings, trigger, hooks=Hooks(sleep=no_sleep, **hooks))
+    """In the foreground, as `sync_now`: slice after slice, waiting for Zoho (without sleeping) when it says."""
+    run = run_sync(sync_settings, trigger, hooks=Hooks(sleep=no_sleep, **hooks), foreground=True)
     run.refresh_from_db()
     return run
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
 
 def sync(sync_settings, trigger=SyncRun.Trigger.MANUAL):
-    run = run_sync(sync_settings, trigger, hooks=Hooks(sleep=no_sleep))
+    run = run_sync(sync_settings, trigger, hooks=Hooks(sleep=no_sleep), foreground=True)
     run.refresh_from_db()
     return run
 

@@ -67,7 +67,7 @@ def test_it_records_why_a_run_stopped_and_shows_it(zoho_sandbox, store_sandbox, 
     if before:
         before(zoho_sandbox, main, store_sandbox)
 
-    run = run_sync(main, hooks=Hooks(sleep=no_sleep, after_batch=after_batch))
+    run = run_sync(main, hooks=Hooks(sleep=no_sleep, after_batch=after_batch), foreground=True)
 
     run.refresh_from_db()
     assert (run.status, run.stop_reason) == (status, reason)
@@ -80,7 +80,7 @@ def test_it_records_why_a_run_stopped_and_shows_it(zoho_sandbox, store_sandbox, 
 
 
 def test_it_gives_a_finished_run_no_stop_reason(zoho_sandbox, main, admin_client):
-    run = run_sync(main, hooks=Hooks(sleep=no_sleep))
+    run = run_sync(main, hooks=Hooks(sleep=no_sleep), foreground=True)
     run.refresh_from_db()
     assert (run.status, run.stop_reason) == ("succeeded", "")
     assert "Stopped because" not in body(admin_client.get(f"/runs/{run.pk}/"))

@@ -35,11 +35,17 @@ def test_it_skips_a_connection_another_worker_is_running(sync_settings):
     assert not SyncRun.objects.exists()
 
 
-def test_it_closes_runs_whose_worker_died(sync_settings):
+def test_it_continues_runs_whose_worker_died_and_closes_dead_previews(sync_settings):
     run = SyncRun.objects.create(settings=sync_settings, trigger="schedule", status="running",
-                                 heartbeat_at=timezone.now())
+                                 heartbeat_at=timezone.now(), slices=1)
+    preview = SyncRun.objects.create(settings=sync_settings, trigger="manual", status="running", dry_run=True,
+                                     heartbeat_at=timezone.now(), slices=1)
     SyncSettings.objects.filter(pk=sync_settings.pk).update(next_sync_at=timezone.now() + timedelta(hours=1))
-    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
-        tasks.tick()
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert tasks.tick()["resumed_runs"] == []  # heartbeats are fresh enough
+    with time_machine.travel(timezone.now() + timedelta(minutes=4)):
+        assert tasks.tick()["resumed_runs"] == [run.pk]  # taken over (inline in sync mode)
     run.refresh_from_db()
-    assert run.status == "failed" and "worker stopped" in run.error_summary
+    preview.refresh_from_db()
+    assert run.status == "succeeded" and run.slices == 2
+    assert preview.status == "failed" and "worker stopped" in preview.error_summary

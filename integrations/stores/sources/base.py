@@ -17,7 +17,7 @@ import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from integrations.stores.kinds import KINDS
@@ -155,6 +155,11 @@ class Order:
     date_paid: datetime | None
     customer: Customer
     lines: tuple[OrderLine, ...] = ()
+    # A Deal read from another Zoho org carries its own name, stage and closing date (a shop order has none:
+    # the engine derives them from its number and status).
+    name: str = ""
+    stage: str = ""
+    closing_date: date | None = None
 
     @property
     def line_summary(self) -> str:
@@ -180,6 +185,13 @@ class Source(ABC):
     guest_id_prefix: str = ""
     #: True when the store takes orders (`orders(since)`), which become Deals.
     has_orders: bool = False
+    #: True when `customers(since, resume=position)` continues a stream after its last page read to the end;
+    #: `position` (JSON) says where that is. The reader may set `page_done(position)`: called after each page
+    #: of the stream was read to the end, before the next is requested (it may raise to stop the stream there).
+    resumable: bool = False
+    position: dict | None = None
+    page_done = None
+    reads_accounts: bool = False  # a Zoho org: its Accounts, with `accounts(since)`
 
     @property
     def label(self) -> str:

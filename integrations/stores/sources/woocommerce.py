@@ -62,6 +62,7 @@ class WooCommerceSource(Source):
     is_sorted = False  # registered customers come in id order, then buyers in order-modified order
     guest_id_prefix = GUEST_PREFIX
     has_orders = True
+    resumable = True  # position: {"stream": "registered" | "buyers", "page": the next page to read}
     sells_products = True
 
     def __init__(self, store):
@@ -103,13 +104,13 @@ class WooCommerceSource(Source):
                 permanent=True,
             )
 
-    def _pages(self, path: str, params: dict) -> Iterator[list[dict]]:
+    def _pages(self, path: str, params: dict, start: int = 1, stream: str = "") -> Iterator[list[dict]]:
         """Each page's items, requesting the next page only when asked for it.
 
         Pages are offsets: when items were deleted while we read (X-WP-Total shrank), later items moved
         onto pages already read, so we step back as many pages as needed and read them again (an item met
         twice is harmless; one skipped would be lost)."""
-        page, total, step_backs = 1, None, 0
+        page, total, step_backs = start, None, 0
         while True:
             items, response = self._get(path, {**params, "per_page": self.page_size, "page": page})
             if not isinstance(items, list):
@@ -121,6 +122,10 @@ class WooCommerceSource(Source):
                 continue
             if items:
                 yield items
+                if stream:  # the page was read to the end: a resumed stream starts after it
+                    self.position = {"stream": stream, "page": page + 1}
+                    if self.page_done:
+                        self.page_done(self.position)
             total_pages = _int(response.headers.get("X-WP-TotalPages"))
             if not items or total_pages is None or page >= total_pages:
                 return
@@ -139,12 +144,17 @@ class WooCommerceSource(Source):
 
         return self.safe_check(probe)
 
-    def customers(self, since: datetime | None = None) -> Iterator[Customer]:
-        yield from self._registered_customers(since)
+    def customers(self, since: datetime | None = None, resume: dict | None = None) -> Iterator[Customer]:
+        resume = resume or {"stream": "registered", "page": 1}
+        start = resume.get("page", 1)
+        if resume.get("stream") == "registered":
+            yield from self._registered_customers(since, start)
+            start = 1
+            self.position = {"stream": "buyers", "page": 1}
         if since is None:
-            yield from self._buyers(since, {"customer": 0, "orderby": "id", "order": "asc"})
+            yield from self._buyers(since, {"customer": 0, "orderby": "id", "order": "asc"}, start)
         else:
-            yield from self._buyers(since, {**_modified_since(since), "orderby": "modified", "order": "asc"})
+            yield from self._buyers(since, {**_modified_since(since), "orderby": "modified", "order": "asc"}, start)
 
     def all_ids(self) -> Iterator[str]:
         """Registered customers only (/customers, ids alone): guests never appear there (store-apis §2.4)."""
@@ -216,9 +226,9 @@ class WooCommerceSource(Source):
 
     # Registered customers
 
-    def _registered_customers(self, since):
+    def _registered_customers(self, since, start: int = 1):
         params = {"role": self.customer_role, "orderby": "id", "order": "asc"}
-        for page in self._pages("/customers", params):
+        for page in self._pages("/customers", params, start, stream="registered"):
             for data in page:
                 customer = self.parse_or_skip(self._registered_if_changed, data, since)
                 if customer is not None:
@@ -255,8 +265,8 @@ class WooCommerceSource(Source):
 
     # Buyers found through orders (guests always; registered ones whose orders changed)
 
-    def _buyers(self, since, params):
-        for page in self._pages("/orders", {**params, "status": "any"}):
+    def _buyers(self, since, params, start: int = 1):
+        for page in self._pages("/orders", {**params, "status": "any"}, start, stream="buyers"):
             by_buyer: dict[str, list[dict]] = {}  # per page only: bounded by the page size
             for order in page:
                 key = _buyer_key(order) if isinstance(order, dict) else None

@@ -1,7 +1,8 @@
 """Another Zoho CRM org as a source (org A → org B, any data center), read through A's own connection.
 
-Contacts or Leads are read with Get Records sorted by Modified_Time ascending, `If-Modified-Since` and
-`page_token` paging (integrations.zoho.crm.ZohoCRM), so this source is sorted. Deletions come from the
+Contacts or Leads (and, when the target syncs them, Deals as `orders()` and Accounts as `accounts()`) are read
+with Get Records sorted by Modified_Time ascending, `If-Modified-Since` and `page_token` paging
+(integrations.zoho.crm.ZohoCRM), so this source is sorted. Deletions come from the
 deleted-records API (`deleted_ids(since)`), or by comparing `all_ids()`. The source id is A's record
 id: the engine's per-record state maps it to B's record, so B's records are updated, never duplicated.
 An org is never synced into itself (`same_org_error`). Which orgs are sync targets is the sync app's knowledge:
@@ -11,16 +12,19 @@ another affiliate's org.
 """
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from integrations.stores.sources.base import (
     CheckResult,
     Customer,
+    Order,
     Source,
     join_name,
     parse_datetime_utc,
     parse_record,
     text,
+    to_decimal,
 )
 from integrations.stores.sources.errors import SourceError
 
@@ -43,6 +47,23 @@ def register_sync_target_check(is_sync_target: Callable[[str], bool]) -> None:
     _is_sync_target = is_sync_target
 
 
+DEAL_FIELDS = ["Deal_Name", "Stage", "Amount", "Closing_Date", "Contact_Name", "Account_Name", "Created_Time",
+               "Modified_Time"]
+WON_STAGE = "Closed Won"
+# Zoho's standard Account fields, copied under the same API names into the target org.
+ACCOUNT_FIELDS = ["Account_Name", "Phone", "Fax", "Website", "Account_Number", "Industry", "Employees",
+                  "Billing_Street", "Billing_City", "Billing_State", "Billing_Code", "Billing_Country",
+                  "Shipping_Street", "Shipping_City", "Shipping_State", "Shipping_Code", "Shipping_Country",
+                  "Description", "Modified_Time"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceAccount:
+    """An Account of the source org: its record id, when it last changed, its values by API name."""
+
+    source_id: str
+    updated_at: datetime
+    values: dict
 COMMON_FIELDS = ["Email", "First_Name", "Last_Name", "Salutation", "Phone", "Created_Time", "Modified_Time"]
 
 
@@ -79,6 +100,8 @@ class ZohoOrgSource(Source):
     kind = "zoho"
     is_sorted = True  # Modified_Time ascending
     reports_deletions = True  # the deleted-records API (store-apis §3.3)
+    has_orders = True  # the org's Deals, read when the target syncs Deals
+    reads_accounts = True  # the org's Accounts, read when the target syncs Accounts
 
     def __init__(self, store, crm=None):
         super().__init__(store)
@@ -185,4 +208,49 @@ class ZohoOrgSource(Source):
             # Contacts in the source org are customers (DecoNetwork routes purchasers to Contacts).
             has_purchased=self.module == "Contacts",
             registered_at=parse_datetime_utc(record.get("Created_Time")),
+        )
+
+    def orders(self, since: datetime | None = None) -> Iterator[Order]:
+        """The org's Deals changed since then, read like its people (Modified_Time, `page_token`)."""
+        records = self._stream(lambda: self.crm.get_records(
+            "Deals", DEAL_FIELDS, modified_since=since, per_page=self.page_size))
+        for record in records:
+            order = self.parse_or_skip(self._deal, record)
+            if order is not None and (since is None or order.date_modified >= since):
+                yield order
+
+    def _deal(self, record: dict) -> Order:
+        """A Deal as an order: its own name, stage, amount and closing date; its buyer is its Contact, known by
+        that Contact's record id here (the engine's key for people from an org), with its Account's name."""
+        contact, account = record.get("Contact_Name") or {}, record.get("Account_Name") or {}
+        modified = parse_datetime_utc(record.get("Modified_Time")) or parse_datetime_utc("1970-01-01")
+        closing = parse_datetime_utc(record.get("Closing_Date"))
+        stage = text(record.get("Stage"))
+        return Order(
+            store=self.store_name, source_id=str(record["id"]), number=str(record["id"]), status=stage,
+            is_paid=stage == WON_STAGE, total=to_decimal(record.get("Amount") or 0), currency="",
+            date_created=parse_datetime_utc(record.get("Created_Time")), date_modified=modified, date_paid=None,
+            customer=Customer(source_id=text(contact.get("id")) if isinstance(contact, dict) else "", email="",
+                              updated_at=modified,
+                              company=text(account.get("name")) if isinstance(account, dict) else "",
+                              full_name=text(contact.get("name")) if isinstance(contact, dict) else "",
+                              store=self.store_name, store_url=self.store_url),
+            name=text(record.get("Deal_Name")), stage=stage, closing_date=closing.date() if closing else None,
+        )
+
+    def accounts(self, since: datetime | None = None) -> Iterator[SourceAccount]:
+        """The org's Accounts changed since then, read like its people (Modified_Time, `page_token`)."""
+        records = self._stream(lambda: self.crm.get_records(
+            "Accounts", ACCOUNT_FIELDS, modified_since=since, per_page=self.page_size))
+        for record in records:
+            account = self.parse_or_skip(self._account, record)
+            if account is not None and (since is None or account.updated_at >= since):
+                yield account
+
+    def _account(self, record: dict) -> SourceAccount:
+        values = {name: record.get(name) for name in ACCOUNT_FIELDS if name != "Modified_Time"}
+        return SourceAccount(
+            source_id=str(record["id"]),
+            updated_at=parse_datetime_utc(record.get("Modified_Time")) or parse_datetime_utc("1970-01-01"),
+            values={name: value for name, value in values.items() if value not in (None, "")},
         )

@@ -22,7 +22,8 @@ def run_document(run: SyncRun) -> dict:
     return {
         "connection": run.settings.connection.name, "run": run.pk, "trigger": run.trigger, "status": run.status,
         "dry_run": run.dry_run, "counts": {k: getattr(run, k) for k in SyncRun.COUNTERS[:6]},
-        "zoho_calls": run.zoho_calls, "credits": run.credits,
+        "zoho_calls": run.zoho_calls, "credits": run.credits, "slices": run.slices,
+        "waiting_until": run.resume_at.isoformat() if run.is_active and run.resume_at else None,
         "progress": {"done": run.progress_done, "total": run.progress_total},
         "error": run.error_summary, "report": run.report,
     }

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from syncs.engine import run_sync
 from syncs.management.commands._runs import print_runs, settings_named
 from syncs.models import SyncRun
 from syncs.reset import start_reset
@@ -20,10 +21,8 @@ class Command(BaseCommand):
         run = start_reset(sync_settings)
         # With a worker the reset runs in the background; in the foreground finish it here.
         run.refresh_from_db()
-        if run.is_active:
-            from syncs.tasks import run_reset
-
-            run_reset(run.pk)
+        if run.is_active:  # slice after slice in this process (a worker may hold it: then it says so below)
+            run_sync(sync_settings, SyncRun.Trigger.RESET, run=run, foreground=True)
             run.refresh_from_db()
         if run.is_active:
             raise CommandError(f"Reset #{run.pk} is running in another worker ({run.progress_done}/"

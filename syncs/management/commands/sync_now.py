@@ -20,7 +20,10 @@ class Command(BaseCommand):
             raise CommandError("No saved sync settings: connect Zoho and save its sync settings first.")
         runs = []
         for sync_settings in targets:
-            run = preview(sync_settings) if dry_run else run_sync(sync_settings, SyncRun.Trigger.MANUAL)
+            if dry_run:
+                run = preview(sync_settings)
+            else:
+                run = run_sync(sync_settings, SyncRun.Trigger.MANUAL, foreground=True)
             if run is None:
                 raise CommandError(f"{sync_settings.connection.name}: another run is in progress.")
             runs.append(run)

@@ -158,3 +158,50 @@ def test_get_source_builds_the_zoho_org_source_and_check_needs_a_connection():
     assert isinstance(source, ZohoOrgSource) and source.is_sorted
     result = source.check()
     assert not result.ok and "No Zoho connection" in result.message
+
+
+def zoho_deals(count):
+    base = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
+    return [{
+        "id": str(410888000000777000 + n), "Deal_Name": f"Deal {n}", "Stage": "Closed Won" if n % 2 else "Proposal",
+        "Amount": 100 + n, "Closing_Date": "2024-04-30", "Account_Name": {"name": "Zylker", "id": "4108880001"},
+        "Contact_Name": {"name": "Patricia Boyle", "id": "4108880002"} if n else None,
+        "Created_Time": "2024-01-01T10:00:00+05:30",
+        "Modified_Time": (base + timedelta(minutes=n)).astimezone(timezone(timedelta(hours=5, minutes=30))).isoformat(),
+    } for n in range(count)]
+
+
+@pytest.mark.django_db
+def test_deals_are_read_as_orders_page_by_page_since_the_checkpoint(http):
+    http.add(RecordedZoho(zoho_deals(2 * PAGE_SIZE + 1)))
+    source = no_sleep_source(zoho_store(make_connection()))
+    orders = list(source.orders(None))
+    assert len(orders) == 2 * PAGE_SIZE + 1 and len({o.source_id for o in orders}) == len(orders)
+    first, second = orders[0], orders[1]
+    assert (first.name, first.stage, first.total, first.is_paid) == ("Deal 0", "Proposal", 100, False)
+    assert first.closing_date.isoformat() == "2024-04-30" and first.customer.source_id == ""
+    assert (second.is_paid, second.customer.source_id, second.customer.company) == (True, "4108880002", "Zylker")
+    assert second.date_modified == datetime(2024, 3, 1, 8, 1, tzinfo=UTC)
+    deal_pages = [c.request for c in http.calls if "/crm/v8/Deals?" in c.request.url]
+    assert len(deal_pages) == 3 and "page_token=" in deal_pages[-1].url
+
+    since = datetime(2024, 3, 1, 8, PAGE_SIZE, tzinfo=UTC)
+    later = list(source.orders(since))
+    assert [o.name for o in later][0] == f"Deal {PAGE_SIZE}" and len(later) == PAGE_SIZE + 1
+    assert http.calls[-1].request.headers["If-Modified-Since"]
+
+
+@pytest.mark.django_db
+def test_accounts_are_read_page_by_page_with_their_standard_fields(http):
+    base = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
+    http.add(RecordedZoho([{"id": str(4108880100 + n), "Account_Name": f"Company {n}", "Website": None,
+                            "Billing_City": "Chennai", "Modified_Time": (base + timedelta(minutes=n)).isoformat()}
+                           for n in range(PAGE_SIZE + 2)]))
+    source = no_sleep_source(zoho_store(make_connection()))
+    accounts = list(source.accounts(None))
+    assert [a.source_id for a in accounts] == [str(4108880100 + n) for n in range(PAGE_SIZE + 2)]
+    assert accounts[1].values == {"Account_Name": "Company 1", "Billing_City": "Chennai"}  # empty values left out
+    assert accounts[1].updated_at == base + timedelta(minutes=1)
+    assert len([c for c in http.calls if "/crm/v8/Accounts?" in c.request.url]) == 2
+    later = source.accounts(base + timedelta(minutes=PAGE_SIZE + 1))
+    assert [a.source_id for a in later] == [str(4108880100 + PAGE_SIZE + 1)]

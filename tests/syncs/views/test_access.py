@@ -16,6 +16,7 @@ PAGES = [
     ("sync-record-mapping", "post", "/zoho/connections/{c}/record-mapping/"),
     ("sync-mapping", "get", "/zoho/connections/{c}/mapping/Contacts/"),
     ("sync-preview", "get", "/zoho/connections/{c}/preview/"),
+    ("sync-preview-cancel", "post", "/zoho/connections/{c}/preview/cancel/"),
     ("sync-save", "post", "/zoho/connections/{c}/save/"),
     ("sync-now", "post", "/zoho/connections/{c}/sync-now/"),
     ("sync-reset", "get", "/zoho/connections/{c}/reset-sync/"),
