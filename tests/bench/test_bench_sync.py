@@ -89,7 +89,8 @@ def test_with_bulk_auto_a_big_initial_sync_goes_as_bulk_write_jobs_over_several_
     assert bulk_report["bulk"] == {"mode": "auto", "min_rows": 20}
     assert initial["bulk_write_jobs"] == len(initial["records_sent"]) == 2  # one job each for Contacts and Leads
     assert initial["upsert_calls"] == {}
-    assert initial["credits"] > 1000 and initial["engine_runs"] > 1 and initial["slices"] == 0
+    assert initial["credits"] > 1000 and initial["engine_runs"] > 1
+    assert initial["slices"] >= initial["engine_runs"]  # each engine run works at least one slice
     assert bulk_report["ours"]["unchanged"]["zoho_calls"] == 0
 
 
