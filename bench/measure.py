@@ -103,6 +103,7 @@ class Phase:
             "zoho_calls": totals["calls"] or 0,
             "credits": totals["credits"] or 0,
             "upsert_calls": dict(sorted(upserts.items())),
+            "bulk_write_jobs": calls.filter(method="POST", path__endswith="/crm/bulk/v8/write").count(),
             "wall_seconds": round(wall, 3),
             "records_per_second": round(self.records / wall, 1) if wall else None,
             # Wall time minus the time the sandboxed Zoho and Magento spent answering: this process's own work.

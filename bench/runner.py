@@ -1,5 +1,6 @@
 """One benchmark: the engine's initial sync, unchanged rerun and rerun with a fraction changed, then the naive
-baseline's three runs on the same customers from an empty org. Call inside `server.serving_app()`."""
+baseline's three runs on the same customers from an empty org. Call inside `server.serving_app()`. A sync that
+goes by Bulk Write takes several engine runs (start the jobs, then collect them): one phase counts them all."""
 
 from datetime import timedelta
 
@@ -10,10 +11,11 @@ from bench import fixtures
 from bench.measure import Phase, expected_upserts
 from bench.naive import naive_sync
 from syncs.engine import Hooks, run_sync
-from syncs.models import SyncedRecord, SyncRun
+from syncs.models import BulkJob, SyncedRecord, SyncRun
 from syncs.selection import included_stores
 
 RUNS = ("initial", "unchanged", "changed")
+MAX_ENGINE_RUNS = 20
 
 
 class BenchError(Exception):
@@ -56,16 +58,37 @@ def ours(bench, customers: int, run: str, trace_memory: bool = False, busy=None)
     started = timezone.now()
     with Phase(bench.org, customers, trace_memory, busy) as phase:
         hooks = Hooks(after_batch=phase.mark_batch)
-        sync_run = run_sync(bench.sync_settings, SyncRun.Trigger.MANUAL, hooks=hooks)
+        sync_runs = runs_until_done(bench.sync_settings, hooks)
+    sync_run = sync_runs[-1] if sync_runs else None
     if sync_run is None or sync_run.status != SyncRun.Status.SUCCEEDED:
         raise BenchError(f"The engine's {run} run did not succeed: {getattr(sync_run, 'error_summary', 'busy')}")
     sent = dict(SyncedRecord.objects.filter(settings=bench.sync_settings, synced_at__gte=started - timedelta(0))
                 .values_list("module").annotate(n=Count("pk")).order_by())
     result = {**phase.result, "records_sent": sent, "expected_upsert_calls": expected_upserts(sent),
-              "run": {name: getattr(sync_run, name) for name in ("seen", "created", "updated", "unchanged",
-                                                                  "skipped", "failed")}}
+              "run": {name: sum(getattr(r, name) for r in sync_runs) for name in ("seen", "created", "updated",
+                                                                                   "unchanged", "skipped", "failed")},
+              "engine_runs": len(sync_runs), "slices": sum(getattr(r, "slices", 0) or 0 for r in sync_runs)}
     result["queries_per_100_records"] = round(result["db_queries"] * 100 / customers, 1)
     return result
+
+
+def runs_until_done(sync_settings, hooks) -> list[SyncRun]:
+    """The engine's runs until the sync is done: a run that started Bulk Write jobs stops waiting for them, and the
+    next ones (due a minute later in production; at once here) collect them. The sandbox advances a job one step
+    per status read and writes its rows then, so Zoho's processing of the job is inside the wall time."""
+    sync_runs = []
+    for _ in range(MAX_ENGINE_RUNS):
+        sync_run = run_sync(sync_settings, SyncRun.Trigger.MANUAL, hooks=hooks)
+        if sync_run is None:
+            break
+        sync_runs.append(sync_run)
+        if sync_run.stop_reason == SyncRun.StopReason.TRANSIENT and BulkJob.objects.filter(
+                settings=sync_settings).exists():
+            continue  # the sandbox writes a job's rows inside a status read: on a loaded machine that read can
+            # time out (Zoho's own workers would not); production retries in five minutes, the benchmark at once
+        if sync_run.stop_reason != SyncRun.StopReason.BULK_WRITE:
+            break
+    return sync_runs
 
 
 def baseline(bench, customers: int, limit: int | None, progress, trace_memory: bool = False,

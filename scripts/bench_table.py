@@ -22,14 +22,21 @@ def ratio(mine, theirs) -> str:
     return f"{theirs / mine:,.0f}×" if theirs / mine >= 10 else f"{theirs / mine:.1f}×"
 
 
+def bulk_jobs(side: dict) -> str:
+    """Files measured before the engine used Bulk Write have no such figure."""
+    if "bulk_write_jobs" not in side:
+        return "–"
+    return f"{side['bulk_write_jobs']} ({side.get('engine_runs', 1)})" if side["bulk_write_jobs"] else "0"
+
+
 def value(run, key):
     return (run.get("extrapolated") or {}).get(key, run.get(key))
 
 
 def main():
-    print("| N | run | who | Zoho calls | credits | wall s | rec/s | own rec/s | peak RSS MB | DB queries | "
-          "queries/batch (median) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| N | run | who | Zoho calls | credits | Bulk Write jobs (engine runs) | wall s | rec/s | own rec/s | "
+          "peak RSS MB | DB queries | queries/batch (median) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     reports = sorted((json.loads(p.read_text()) for p in BENCH.glob("n*.json") if p.stem[1:].isdigit()),
                      key=lambda r: r["customers"])
     for report in reports:
@@ -39,7 +46,8 @@ def main():
                 if not side:
                     continue
                 print(f"| {report['customers']:,} | {run} | {who} | {figure(side, 'zoho_calls')} | "
-                      f"{figure(side, 'credits')} | {figure(side, 'wall_seconds')} | {side['records_per_second']:,} | "
+                      f"{figure(side, 'credits')} | {bulk_jobs(side)} | {figure(side, 'wall_seconds')} | "
+                      f"{side['records_per_second']:,} | "
                       f"{side.get('own_records_per_second', '–'):,} | {side['peak_rss_mb']} | {side['db_queries']:,} | "
                       f"{side['db_queries_per_batch']['median'] or '–'} |")
     print()

@@ -20,6 +20,7 @@ from django_q.tasks import async_task
 
 from syncs import claims, zoho_waits
 from syncs.account_planner import AccountPlanner
+from syncs.bulk_sending import BulkSending
 from syncs.deal_planner import DealPlanner
 from syncs.models import SyncRun, SyncSettings
 from syncs.planner import PeoplePlanner
@@ -188,14 +189,21 @@ def execute(ctx: RunContext) -> None:
 
 def send(ctx: RunContext) -> None:
     """Each kind after what it links to, so links reach records written in this very run: Accounts, then people
-    (Contacts link their Account), Deals (their Contact and Account), Products, then Sales Orders (all of them)."""
+    (Contacts link their Account), Deals (their Contact and Account), Products, then Sales Orders (all of them).
+    Big people sends go by Bulk Write (syncs/bulk_sending.py): the run stops once their jobs are started (what
+    links to people waits for them), and a later run collects them before planning anything."""
     ctx.run.progress_total = ctx.run.progress_done
     sync_settings = ctx.sync_settings
     fields, writer = ZohoFields(ctx), ZohoWriter(ctx)
+    writer.bulk = bulk = BulkSending(ctx, writer)
+    bulk.follow()  # Bulk Write jobs of earlier runs first: collected, or this run stops to wait for them
     if sync_settings.sync_accounts:
         AccountPlanner(ctx, fields, writer).run()
         SourceAccountPlanner(ctx, fields, writer).run()  # Accounts read from another Zoho org
-    PeoplePlanner(ctx, fields, writer).run()
+    people = PeoplePlanner(ctx, fields, writer)
+    bulk.decide(people.dirty().values("email").distinct().count())
+    people.run()
+    bulk.finish()
     if sync_settings.sync_deals:
         DealPlanner(ctx, fields, writer).run()
     if sync_settings.sync_sales_orders:

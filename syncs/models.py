@@ -340,6 +340,7 @@ class SyncRun(models.Model):
         STORE_ERROR = "store_error", "A store could not be read"
         DATABASE = "database", "Database unavailable"
         CLAIM_LOST = "claim_lost", "Another worker took over"
+        BULK_WRITE = "bulk_write", "Waiting for Zoho's Bulk Write job"
         CRASHED = "crashed", "Unexpected error or worker stopped"
         BUSY = "busy", "Another run was in progress"
         NOT_STARTED = "not_started", "No worker started it"
@@ -427,6 +428,33 @@ class SyncRun(models.Model):
         """The dashboard's "Waiting for Zoho until 14:05." in the current (the user's) time zone; empty if not."""
         until = self.waiting_until
         return f"Waiting for Zoho until {timezone.localtime(until):%H:%M}." if until else ""
+
+
+class BulkJob(models.Model):
+    """A Zoho Bulk Write job this app started and has not yet collected (syncs/bulk_sending.py): its rows in
+    the job's input order, so each result row maps back to its record. A FAILED job is kept (without rows) only
+    until the next send, which then uses upserts."""
+
+    class State(models.TextChoices):
+        ADDED = "ADDED", "Added"
+        IN_PROGRESS = "IN PROGRESS", "In progress"
+        FAILED = "FAILED", "Failed"
+
+    settings = models.ForeignKey(SyncSettings, on_delete=models.CASCADE, related_name="bulk_jobs")
+    run = models.ForeignKey("SyncRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    module = models.CharField(max_length=20)
+    job_id = models.CharField(max_length=40)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.ADDED)
+    rows = models.JSONField(default=list, help_text="[key, change hash, payload] per row, in the job's order.")
+    planned_at = models.DateTimeField(help_text="When the run that planned these rows started: a store change "
+                                                "after it keeps the snapshot dirty.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["settings", "state"], name="syncs_bulkjob_state")]
+
+    def __str__(self):
+        return f"{self.module} job {self.job_id} ({self.state})"
 
 
 class RecordError(models.Model):

@@ -52,6 +52,19 @@ class ClaimLost(Exception):
     """Another worker took this connection over (our heartbeat went stale); stop without writing more."""
 
 
+class BulkJobsPending(Exception):
+    """Bulk Write jobs Zoho has not finished (syncs/bulk_sending.py): stop, and come back in a minute."""
+
+    retry_after = 60
+
+    def __init__(self, rows: int, started: bool):
+        self.rows = rows
+        what = "sent" if started else "still being written"
+        self.summary = (f"Waiting for Zoho's Bulk Write job: {rows:,} records {what}. The next run (in about a "
+                        f"minute) collects Zoho's result.")
+        super().__init__(self.summary)
+
+
 @dataclass
 class Hooks:
     """What tests and callers may inject: how the Zoho client waits between its own retries, a call when Zoho
@@ -168,6 +181,8 @@ def stopped_by(exc: Exception, run: SyncRun) -> Stop:
     """The Stop an exception out of a run's phases means. Zoho refusing for a while (rate limit, budget): partial,
     next run when Zoho says; Zoho down: failed, next run in a few minutes; the rest: failed. In every case the
     unsent records stay pending: no attempt counter runs out while Zoho is the one refusing."""
+    if isinstance(exc, BulkJobsPending):
+        return Stop(SyncRun.Status.PARTIAL, Reason.BULK_WRITE, exc.summary, exc.retry_after)
     reason = stop_reason_for(exc)
     if reason in (Reason.RATE_LIMITED, Reason.CREDIT_BUDGET):
         return Stop(SyncRun.Status.PARTIAL, reason, f"Stopped early, the rest follows in the next run: "

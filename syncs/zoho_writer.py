@@ -1,12 +1,13 @@
 """The one way records reach Zoho, for every module: batches of 100, per-record outcomes, the inbox.
 
 Planners `queue` pending writes (and `queue_delete` for the deleted-in-store policy); a module's batch is sent
-when it holds 100 and the rest by `flush_all`. Contacts and Leads are upserted by Email. Deals, Accounts,
-Products and Sales Orders are updated by their Zoho id when the record map knows it; new ones are upserted on
-their match field (a Deal's order-key field when one is chosen, an Account's `Account_Name` or chosen unique
-field), Products first looked up by SKU (`Product_Code`, a search) since Zoho has no duplicate check on it, and
-the rest inserted. Before a module's first write in a run, Zoho's deleted records are read (deleted-in-Zoho
-policy).
+when it holds 100 and the rest by `flush_all`. In a run that sends big modules by Bulk Write, `bulk` takes
+the people first (syncs/bulk_sending.py) and hands back what is too few for a job. Contacts and Leads are
+upserted by Email. Deals, Accounts, Products and Sales Orders are updated by their Zoho id when the record map
+knows it; new ones are upserted on their match field (a Deal's order-key field when one is chosen, an Account's
+`Account_Name` or chosen unique field), Products first looked up by SKU (`Product_Code`, a search) since Zoho has
+no duplicate check on it, and the rest inserted. Before a module's first write in a run, Zoho's deleted records
+are read (deleted-in-Zoho policy).
 
 Zoho refusing a record (a reason in the record) fails that record into the inbox. Zoho refusing the call
 (rate limit, 5xx, credit budget, re-authorization) raises: the run stops with that reason, and every record not
@@ -31,10 +32,13 @@ class ZohoWriter:
         self.buffers: dict[str, list[Pending]] = {module: [] for module in WRITTEN_MODULES}
         self.deletes: dict[str, list[Pending]] = {module: [] for module in WRITTEN_MODULES}
         self.deleted_checked: set[str] = set()
+        self.bulk = None  # a syncs.bulk_sending.BulkSending when this run sends big modules by Bulk Write
 
     # --- queues ---------------------------------------------------------------------------------
 
     def queue(self, pending: Pending) -> None:
+        if self.bulk and self.bulk.take(pending):
+            return
         self.buffers[pending.module].append(pending)
         if len(self.buffers[pending.module]) >= BATCH:
             self.flush(pending.module)
@@ -46,8 +50,16 @@ class ZohoWriter:
 
     def flush_all(self, modules=WRITTEN_MODULES) -> None:
         for module in modules:
+            if self.bulk:
+                self.send_by_upserts(module, self.bulk.flush(module))
             self.flush(module)
             self.flush_deletes(module)
+
+    def send_by_upserts(self, module: str, pendings: list[Pending]) -> None:
+        """Records Bulk Write did not take (too few for a job, or no bulk scope): batches of 100."""
+        for start in range(0, len(pendings), BATCH):
+            self.buffers[module].extend(pendings[start:start + BATCH])
+            self.flush(module)
 
     def record(self, outcome: Outcome) -> None:
         """Save a decision made without Zoho (unchanged, skipped, refused by pre-validation)."""
@@ -70,17 +82,9 @@ class ZohoWriter:
             ctx.beat()  # a preview's progress, and where it notices a Cancel
             ctx.after_batch()
             return
-        deleted_ids = self.check_deleted_in_zoho(module)
         outcome = Outcome()
-        to_send = []
-        for pending in batch:
-            gone = pending.record and pending.record.zoho_id and pending.record.zoho_id in deleted_ids
-            if gone and sync_settings.deleted_in_zoho_policy == SyncSettings.DeletedInZoho.SKIP and not ctx.full:
-                ctx.count("skipped")
-            else:
-                if gone:
-                    pending.record.zoho_id = ""  # recreate it
-                to_send.append(pending)
+        to_send = self.sendable(module, batch, outcome)
+        for pending in to_send:
             outcome.finished(module, pending.key)
         now = timezone.now()
         if module == PRODUCTS:
@@ -100,6 +104,23 @@ class ZohoWriter:
         ctx.beat()
         ctx.after_batch()
         ctx.end_slice_if_due()
+
+    def sendable(self, module: str, batch: list[Pending], outcome: Outcome) -> list[Pending]:
+        """The batch without the records deleted in Zoho that the policy skips (those are done, in `outcome`);
+        records deleted in Zoho that are to be recreated lose their Zoho id."""
+        ctx = self.ctx
+        deleted_ids = self.check_deleted_in_zoho(module)
+        to_send = []
+        for pending in batch:
+            gone = pending.record and pending.record.zoho_id and pending.record.zoho_id in deleted_ids
+            if gone and ctx.sync_settings.deleted_in_zoho_policy == SyncSettings.DeletedInZoho.SKIP and not ctx.full:
+                ctx.count("skipped")
+                outcome.finished(module, pending.key)
+            else:
+                if gone:
+                    pending.record.zoho_id = ""  # recreate it
+                to_send.append(pending)
+        return to_send
 
     def send(self, module: str, pendings: list[Pending]):
         """(pendings, results) per Zoho call: one call for people, up to two for the other modules (updates by

@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.test.utils import override_settings
 
 from bench.runner import RUNS
 
@@ -72,3 +73,26 @@ def test_it_measures_the_naive_baseline_at_two_calls_per_customer_and_labels_the
         seen = report["ours"]["initial"]["run"]["seen"]
         assert naive["extrapolated"]["zoho_calls"] == round(naive["zoho_calls"] * seen / 15, 1)
     assert report["naive"]["unchanged"]["run"]["updated"] == sum(report["naive"]["unchanged"]["records_sent"].values())
+
+
+@pytest.fixture(scope="module")
+def bulk_report(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), override_settings(BULK_WRITE_MIN_ROWS=20):
+        out = StringIO()
+        call_command("bench_sync", customers=CUSTOMERS, no_naive=True, json=True, in_place=True, stdout=out,
+                     stderr=StringIO())
+        return json.loads(out.getvalue())
+
+
+def test_with_bulk_auto_a_big_initial_sync_goes_as_bulk_write_jobs_over_several_engine_runs(bulk_report):
+    initial = bulk_report["ours"]["initial"]
+    assert bulk_report["bulk"] == {"mode": "auto", "min_rows": 20}
+    assert initial["bulk_write_jobs"] == len(initial["records_sent"]) == 2  # one job each for Contacts and Leads
+    assert initial["upsert_calls"] == {}
+    assert initial["credits"] > 1000 and initial["engine_runs"] > 1
+    assert initial["slices"] >= initial["engine_runs"]  # each engine run works at least one slice
+    assert bulk_report["ours"]["unchanged"]["zoho_calls"] == 0
+
+
+def test_a_store_under_bulk_write_min_rows_stays_on_upserts(report):
+    assert report["bulk"]["mode"] == "auto" and report["ours"]["initial"]["bulk_write_jobs"] == 0  # 200 < 5,000

@@ -1,11 +1,15 @@
 import json
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 
 from bench.isolation import scratch_databases
 from bench.runner import RUNS, BenchError, run_benchmark, totals
 from bench.server import serving_app
+
+NEVER = 10**12  # --bulk off: no send is that big
 
 
 class Command(BaseCommand):
@@ -28,10 +32,12 @@ class Command(BaseCommand):
                             "this process instead of a child process (it then shares the engine's GIL and heap)")
         parser.add_argument("--in-place", action="store_true", help="use the configured databases instead of "
                             "scratch ones (refused if other stores would be synced)")
+        parser.add_argument("--bulk", choices=("auto", "off"), default="auto", help="auto: big sends use Zoho's "
+                            "Bulk Write (more than BULK_WRITE_MIN_ROWS records), as in production; off: upserts only")
         parser.add_argument("--output", help="also write the JSON document to this file")
 
     def handle(self, *args, customers, changed_fraction, latency_ms, json, no_naive, naive_runs, naive_limit,
-               trace_memory, in_place, output, in_process_server=False, **options):
+               trace_memory, in_place, output, in_process_server=False, bulk="auto", **options):
         naive_runs = () if no_naive else tuple(run.strip() for run in naive_runs.split(",") if run.strip())
         if set(naive_runs) - set(RUNS):
             raise CommandError(f"--naive-runs takes {', '.join(RUNS)}.")
@@ -41,7 +47,9 @@ class Command(BaseCommand):
         def progress(message):
             print(f"bench: {message}", file=sys.stderr, flush=True)
 
+        bulk_settings = override_settings(BULK_WRITE_MIN_ROWS=NEVER if bulk == "off" else settings.BULK_WRITE_MIN_ROWS)
         try:
+            bulk_settings.enable()
             if in_place:
                 report = self.measure(customers, changed_fraction, latency_ms, naive_runs, naive_limit,
                                       trace_memory, progress, not in_process_server)
@@ -52,6 +60,9 @@ class Command(BaseCommand):
                                           trace_memory, progress, not in_process_server)
         except BenchError as exc:
             raise CommandError(str(exc))
+        finally:
+            bulk_settings.disable()
+        report["bulk"] = {"mode": bulk, "min_rows": None if bulk == "off" else settings.BULK_WRITE_MIN_ROWS}
         document = dumps(report)
         if output:
             with open(output, "w") as handle:
