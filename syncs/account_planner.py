@@ -9,6 +9,7 @@ company share one Account, and a run that stops midway rewrites nothing the next
 Leads keep their own `Company` field and never link.
 """
 
+import hashlib
 from collections import defaultdict
 
 from syncs.merge import merge
@@ -20,6 +21,7 @@ from syncs.selection import included_stores
 Status = SyncedRecord.Status
 ACCOUNT_NAME = "Account_Name"
 LINKABLE = (Status.SYNCED, Status.FAILED, Status.PENDING)
+KEY_LENGTH = SyncedRecord._meta.get_field("key").max_length
 PLANNED = "planned"  # a Preview's stand-in id for an Account this run would create
 
 
@@ -41,7 +43,10 @@ def account_payload(fields, person: dict, sync_settings) -> dict:
 def account_key(payload: dict, sync_settings) -> str:
     """The Account's key in the record map: its match value, normalised ("" when the customer has none)."""
     value = payload.get(match_field(sync_settings))
-    return " ".join(str(value).split()).lower() if value not in (None, "") else ""
+    key = " ".join(str(value).split()).lower() if value not in (None, "") else ""
+    if len(key) > KEY_LENGTH:  # a long company name still gets a stable, distinct key that fits the record map
+        key = f"{key[:KEY_LENGTH - 17]}#{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+    return key
 
 
 class AccountLinks:
