@@ -8,8 +8,10 @@ host, an insert/update/upsert job over it, the job's state, and the zipped resul
   25,000 rows (400 LIMIT_EXCEEDED: Zoho calls a longer file "improper" without naming the code) and 200
   mapped columns (HEADER_LIMIT_EXCEEDED).
 - State: the sandbox has no worker of its own, so each status read answers the job's state and then
-  advances it one step: reads see ADDED, IN PROGRESS (its rows are written then), COMPLETED (or FAILED: an
-  unreadable CSV, or the `bulk_fail_next` fault knob). `run_pending(org)` finishes every job at once, as
+  advances it one step: reads see ADDED, then IN PROGRESS while its rows are written, at most
+  `SANDBOX_BULK_ROWS_PER_READ` per read (its counts grow as they are), then COMPLETED (or FAILED: an
+  unreadable CSV, or the `bulk_fail_next` fault knob). A step is one transaction, so no read runs for long
+  and a request killed midway leaves the job as it was. `run_pending(org)` finishes every job at once, as
   Zoho's workers would. A finished job with a callback URL is POSTed there.
 - Rows are validated and written exactly as the JSON API does (records.ModuleWriter, validation.py): a bad
   row is SKIPPED with its error in the result, the others are written.
@@ -225,43 +227,47 @@ def download(call):
 # --- processing ----------------------------------------------------------------------------------------------
 
 def advance(job: BulkJob):
-    """One step: ADDED → IN PROGRESS → processed (COMPLETED or FAILED). Finished jobs stay as they are."""
+    """One step: ADDED → IN PROGRESS → its rows written a share per step → COMPLETED (or FAILED)."""
     if job.status == BulkJob.ADDED:
         BulkJob.objects.filter(pk=job.pk, status=BulkJob.ADDED).update(status=BulkJob.IN_PROGRESS)
     elif job.status == BulkJob.IN_PROGRESS:
-        process(job)
+        process_step(job)
 
 
 def run_pending(org: Org) -> int:
     """Finish every job of the org not finished yet (a tester's "the worker ran"); returns how many."""
     jobs = list(BulkJob.objects.filter(org=org, status__in=[BulkJob.ADDED, BulkJob.IN_PROGRESS]))
     for job in jobs:
-        process(job)
+        while process_step(job):
+            job.refresh_from_db()
     return len(jobs)
 
 
-def _claim(job: BulkJob) -> bool:
-    """Only one request processes a job (several pollers may race)."""
-    return bool(BulkJob.objects.filter(pk=job.pk, status__in=[BulkJob.ADDED, BulkJob.IN_PROGRESS]).update(
-        status=BulkJob.PROCESSING))
-
-
-def process(job: BulkJob):
-    if not _claim(job):
-        return
-    job = BulkJob.objects.select_related("org", "file", "created_by").get(pk=job.pk)
-    failing = Faults.objects.filter(org=job.org, bulk_fail_next__gt=0).update(bulk_fail_next=F("bulk_fail_next") - 1)
-    try:
-        rows = None if failing else _csv_rows(job.file.content)
-    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile):
-        rows = None
-    if not rows:
-        BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.FAILED, code="CANNOT_PROCESS" if failing
-                                                 else "INVALID_FILE_FORMAT")
-    else:
-        _write_rows(job, rows)
+def process_step(job: BulkJob) -> bool:
+    """Write the job's next share of rows in one transaction; True while rows remain after it."""
+    with atomic():
+        # The claim is the transaction's first write, so concurrent readers of one job take turns, and only the
+        # first of them writes this share (the others find `rows_done` moved on).
+        if not BulkJob.objects.filter(pk=job.pk, status__in=[BulkJob.ADDED, BulkJob.IN_PROGRESS],
+                                      rows_done=job.rows_done).update(status=BulkJob.PROCESSING):
+            return False
+        job = BulkJob.objects.select_related("org", "file", "created_by").get(pk=job.pk)
+        failing = job.rows_done == 0 and Faults.objects.filter(org=job.org, bulk_fail_next__gt=0).update(
+            bulk_fail_next=F("bulk_fail_next") - 1)
+        try:
+            rows = None if failing else _csv_rows(job.file.content)
+        except (ValueError, UnicodeDecodeError, zipfile.BadZipFile):
+            rows = None
+        if not rows:
+            BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.FAILED, code="CANNOT_PROCESS" if failing
+                                                     else "INVALID_FILE_FORMAT")
+        else:
+            _write_share(job, rows)
     job.refresh_from_db()
-    _post_callback(job)
+    if job.status in (BulkJob.COMPLETED, BulkJob.FAILED):
+        _post_callback(job)  # after the commit: no transaction is held across the HTTP call
+        return False
+    return True
 
 
 def _value(field, cell: str, zone: ZoneInfo, find_by: str | None):
@@ -300,28 +306,36 @@ def _error_cell(error: RecordError) -> str:
     return f"{entry['code']}-{field}" if field else entry["code"]
 
 
-def _write_rows(job: BulkJob, rows: list[list[str]]):
+def _write_share(job: BulkJob, rows: list[list[str]]):
+    """The next `SANDBOX_BULK_ROWS_PER_READ` rows, their result lines kept; the result zip once all are done."""
     header, data = rows[0], rows[1:]
     defs = field_defs(job.org, job.module)
     zone = ZoneInfo(job.org.time_zone)
     mappings = job.field_mappings
+    first, last = job.rows_done, min(len(data), job.rows_done + settings.SANDBOX_BULK_ROWS_PER_READ)
     out = io.StringIO()
     result = csv.writer(out, lineterminator="\n")
-    result.writerow([header[m["index"]] for m in mappings[:RESULT_COLUMNS]] + ["STATUS", "RECORD_ID", "ERRORS"])
     counts = {"ADDED": 0, "UPDATED": 0, "SKIPPED": 0}
-    with atomic():
-        writer = ModuleWriter(job.org, job.module, job.created_by)
-        for index, cells in enumerate(data):
-            kept = [cells[m["index"]] if m["index"] < len(cells) else "" for m in mappings[:RESULT_COLUMNS]]
-            status, record_id, errors = _write_row(job, writer, defs, zone, cells, index)
-            counts[status] += 1
-            result.writerow(kept + [status, record_id, errors])
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-        bundle.writestr(f"{job.module}-{job.job_id}.csv", out.getvalue())
-    BulkJob.objects.filter(pk=job.pk).update(
-        status=BulkJob.COMPLETED, result=archive.getvalue(), added_count=counts["ADDED"],
-        updated_count=counts["UPDATED"], skipped_count=counts["SKIPPED"], total_count=len(data))
+    writer = ModuleWriter(job.org, job.module, job.created_by)
+    for index in range(first, last):
+        cells = data[index]
+        kept = [cells[m["index"]] if m["index"] < len(cells) else "" for m in mappings[:RESULT_COLUMNS]]
+        status, record_id, errors = _write_row(job, writer, defs, zone, cells, index)
+        counts[status] += 1
+        result.writerow(kept + [status, record_id, errors])
+    done = {"rows_done": last, "result_lines": job.result_lines + out.getvalue(), "total_count": len(data),
+            "added_count": job.added_count + counts["ADDED"], "status": BulkJob.IN_PROGRESS,
+            "updated_count": job.updated_count + counts["UPDATED"],
+            "skipped_count": job.skipped_count + counts["SKIPPED"]}
+    if last == len(data):
+        head = io.StringIO()
+        csv.writer(head, lineterminator="\n").writerow(
+            [header[m["index"]] for m in mappings[:RESULT_COLUMNS]] + ["STATUS", "RECORD_ID", "ERRORS"])
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+            bundle.writestr(f"{job.module}-{job.job_id}.csv", head.getvalue() + done["result_lines"])
+        done.update(status=BulkJob.COMPLETED, result=archive.getvalue(), result_lines="")
+    BulkJob.objects.filter(pk=job.pk).update(**done)
 
 
 def _write_row(job: BulkJob, writer: ModuleWriter, defs, zone, cells: list[str], index: int):

@@ -244,11 +244,12 @@ class BulkFile(models.Model):
 
 
 class BulkJob(models.Model):
-    """A Bulk Write job. The sandbox has no worker: a job advances one state per status read
-    (ADDED → IN PROGRESS → COMPLETED/FAILED), or all at once when a tester runs the pending jobs."""
+    """A Bulk Write job. The sandbox has no worker: a job advances one step per status read
+    (ADDED → IN PROGRESS, a share of its rows per read → COMPLETED/FAILED), or all at once when a tester
+    runs the pending jobs."""
 
     ADDED, IN_PROGRESS, COMPLETED, FAILED = "ADDED", "IN PROGRESS", "COMPLETED", "FAILED"
-    PROCESSING = "PROCESSING"  # claimed by the request that writes its rows (shown as IN PROGRESS)
+    PROCESSING = "PROCESSING"  # claimed by the request writing a share of its rows (shown as IN PROGRESS)
     org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="bulk_jobs")
     job_id = models.CharField(max_length=19, unique=True)
     created_by = models.ForeignKey(OrgUser, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -265,6 +266,8 @@ class BulkJob(models.Model):
     updated_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0)
     total_count = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    result_lines = models.TextField(blank=True)  # the result CSV's lines of the rows done so far
     result = models.BinaryField(null=True)
     created_at = models.DateTimeField(default=timezone.now)
 

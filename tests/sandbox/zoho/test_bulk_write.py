@@ -177,3 +177,33 @@ def test_an_unreadable_csv_fails_the_job(bulk, zoho_sandbox):
     failed = bulk.job(job_id).json()
     assert failed["status"] == "FAILED" and failed["resource"][0]["code"] == "INVALID_FILE_FORMAT"
     assert "result" not in failed
+
+
+def test_a_big_job_is_written_a_share_per_status_read_and_its_counts_grow(bulk, zoho_sandbox, settings):
+    settings.SANDBOX_BULK_ROWS_PER_READ = 2
+    lines = "".join(f"p{n}@example.com,P{n}\n" for n in range(5))
+    job_id = bulk.create(upsert_body(bulk.file_id("Email,Last_Name\n" + lines))).json()["details"]["id"]
+    reads = [bulk.job(job_id).json() for _ in range(5)]  # each shows the job as read, then writes a share
+    assert [r["status"] for r in reads] == ["ADDED", "IN PROGRESS", "IN PROGRESS", "IN PROGRESS", "COMPLETED"]
+    assert [r["resource"][0]["file"]["added_count"] for r in reads] == [0, 0, 2, 4, 5]
+    assert sorted(r["Email"] for r in zoho_sandbox.records("Contacts")) == [f"p{n}@example.com" for n in range(5)]
+    result = requests.get(reads[-1]["result"]["download_url"], headers=bulk.headers)
+    with zipfile.ZipFile(io.BytesIO(result.content)) as archive:
+        rows = list(csv.reader(io.StringIO(archive.read(archive.namelist()[0]).decode())))
+    assert [row[0] for row in rows] == ["Email"] + [f"p{n}@example.com" for n in range(5)]
+    assert {row[2] for row in rows[1:]} == {"ADDED"}
+
+
+def test_a_share_already_written_by_another_reader_is_not_written_again(bulk, zoho_sandbox, settings):
+    settings.SANDBOX_BULK_ROWS_PER_READ = 2
+    lines = "".join(f"p{n}@example.com,P{n}\n" for n in range(3))
+    job_id = bulk.create(upsert_body(bulk.file_id("Email,Last_Name\n" + lines))).json()["details"]["id"]
+    bulk.job(job_id)  # ADDED → IN PROGRESS
+    stale = BulkJob.objects.get(job_id=job_id)  # what a second, concurrent reader loaded
+    bulk.job(job_id)  # the first share is written
+    assert bulk_write.process_step(stale) is False  # the stale reader finds the share moved on
+    job = BulkJob.objects.get(job_id=job_id)
+    assert (job.rows_done, job.added_count, job.status) == (2, 2, BulkJob.IN_PROGRESS)
+    assert zoho_sandbox.run_bulk_jobs() == 1
+    assert BulkJob.objects.get(job_id=job_id).added_count == 3
+    assert len(zoho_sandbox.records("Contacts")) == 3
