@@ -23,14 +23,21 @@ def database_url(alias: str) -> str:
     return f"postgres://{credentials}@{config['HOST'] or '127.0.0.1'}:{config['PORT'] or 5432}/{config['NAME']}"
 
 
+def process_env(queue: str, site_url: str, workers: int = 1, settings_module: str = "bench.qcluster_settings",
+                **extra: str) -> dict:
+    """The environment of a `manage.py` process that works on this process's databases and benchmark server."""
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module, "SCALEOUT_QUEUE": queue,
+            "SITE_URL": site_url, "SCALEOUT_WORKERS": str(workers), "DATABASE_URL": database_url("default"),
+            "SANDBOX_DATABASE_URL": database_url("sandbox"), "LOG_STREAM": "stderr", "LOG_LEVEL": "WARNING",
+            **extra}
+
+
 class Clusters:
     """`count` qcluster processes, each in its own process group (stopped by group id, never by name)."""
 
     def __init__(self, count: int, queue: str, site_url: str, workers: int = 1, log_dir: Path | None = None,
-                 settings_module: str = "bench.qcluster_settings"):
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module, "SCALEOUT_QUEUE": queue,
-               "SITE_URL": site_url, "SCALEOUT_WORKERS": str(workers), "DATABASE_URL": database_url("default"),
-               "SANDBOX_DATABASE_URL": database_url("sandbox"), "LOG_STREAM": "stderr", "LOG_LEVEL": "WARNING"}
+                 settings_module: str = "bench.qcluster_settings", **extra_env: str):
+        env = process_env(queue, site_url, workers, settings_module, **extra_env)
         self.logs = []
         self.processes = []
         for index in range(count):
