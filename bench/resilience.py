@@ -38,10 +38,9 @@ def duplicates(org) -> dict:
     """Emails Zoho holds more than once: within a module, and as both a Contact and a Lead."""
     live = Record.objects.filter(org=org, module__in=PERSON_MODULES, deleted_at__isnull=True).exclude(email="")
     within = live.values("module", "email").annotate(n=Count("pk")).filter(n__gt=1).count()
-    by_email = Counter(live.values_list("email", flat=True).distinct().order_by())
-    modules_of = Counter(live.values_list("email", "module").distinct().order_by().values_list("email", flat=True))
+    modules_of = Counter(email for email, _ in live.values_list("email", "module").distinct().order_by())
     return {"within_a_module": within, "contact_and_lead": sum(1 for n in modules_of.values() if n > 1),
-            "emails": len(by_email)}
+            "emails": len(modules_of), "records": live.count()}
 
 
 def upserts_since(org, since_pk: int) -> dict:
