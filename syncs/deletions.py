@@ -6,11 +6,10 @@ registered id of the store is streamed (`source.all_ids()`) in chunks, and each 
 lists as seen in this scan (one UPDATE per chunk, memory holds one chunk). A resumable source's scan may span
 slices: after every page read to the end its ids are marked and its position saved (`id_pages` in the run's
 read_cursor, `syncs/resuming.py`), and the next slice goes on from there with the same scan marker (`id_scan`).
-Only after the whole list was read
-are the registered snapshots not seen checked one by one (`source.exists`, which guards against a page that
-shifted under the scan) and the ones confirmed gone flagged `deleted` and dirty, in one UPDATE. A scan that
-fails midway flags nothing. Guest buyers (WooCommerce `guest:<email>`) exist only on orders and are never
-listed, so they are never flagged.
+Only after the whole list was read are the registered snapshots not seen checked one by one (`source.exists`,
+which guards against a page that shifted under the scan) and the ones confirmed gone flagged `deleted` and
+dirty, in one UPDATE. A scan that fails midway flags nothing. Guest buyers (WooCommerce `guest:<email>`) exist
+only on orders and are never listed, so they are never flagged.
 
 A Zoho org lists its deletions itself: `source.deleted_ids(since)` is read from the store's last check instead
 of a full scan.
