@@ -3,11 +3,13 @@
 
 WooCommerce and Magento have no deleted-records list: a deleted customer simply stops being listed. So every
 registered id of the store is streamed (`source.all_ids()`) in chunks, and each chunk marks the snapshots it
-lists as seen in this scan (one UPDATE per chunk, memory holds one chunk). Only after the whole list was read
-are the registered snapshots not seen checked one by one (`source.exists`, which guards against a page that
-shifted under the scan) and the ones confirmed gone flagged `deleted` and dirty, in one UPDATE. A scan that
-fails midway flags nothing. Guest buyers (WooCommerce `guest:<email>`) exist only on orders and are never
-listed, so they are never flagged.
+lists as seen in this scan (one UPDATE per chunk, memory holds one chunk). A resumable source's scan may span
+slices: after every page read to the end its ids are marked and its position saved (`id_pages` in the run's
+read_cursor, `syncs/resuming.py`), and the next slice goes on from there with the same scan marker (`id_scan`).
+Only after the whole list was read are the registered snapshots not seen checked one by one (`source.exists`,
+which guards against a page that shifted under the scan) and the ones confirmed gone flagged `deleted` and
+dirty, in one UPDATE. A scan that fails midway flags nothing. Guest buyers (WooCommerce `guest:<email>`) exist
+only on orders and are never listed, so they are never flagged.
 
 A Zoho org lists its deletions itself: `source.deleted_ids(since)` is read from the store's last check instead
 of a full scan.
@@ -19,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from syncs.models import CustomerSnapshot, SyncSettings
+from syncs.resuming import keep_time, kept_time, resume_stream
 from syncs.run_context import REPORT_SAMPLES, RunContext
 
 SCAN_CHUNK = 1000
@@ -64,10 +67,27 @@ def flag_unlisted(ctx, store, source, chunk_size: int, checkpoint=None) -> None:
 
 def scan_ids(ctx, store, source, chunk_size: int):
     """Mark every snapshot whose id the store lists with this scan's start; returns that marker."""
-    scan = timezone.now()
-    for ids in chunks(source.all_ids(), chunk_size):
-        snapshots_of(ctx, store).filter(source_id__in=set(ids)).update(seen_at=scan)
-        ctx.beat()
+    chunk = []
+
+    def mark_seen():
+        if chunk:
+            snapshots_of(ctx, store).filter(source_id__in=set(chunk)).update(seen_at=scan)
+            chunk.clear()
+
+    if source.resumable:
+        resume = resume_stream(ctx, store, source, "id_pages", mark_seen)
+        scan = kept_time(ctx, "id_scan", store) or timezone.now()  # a scan an earlier slice began goes on
+        keep_time(ctx, "id_scan", store, scan)
+        ids = source.all_ids(resume=resume)
+    else:
+        scan = timezone.now()
+        ids = source.all_ids()
+    for source_id in ids:
+        chunk.append(source_id)
+        if len(chunk) >= chunk_size:
+            mark_seen()
+            ctx.beat()
+    mark_seen()
     return scan
 
 

@@ -1,7 +1,10 @@
 """The order stream: each store's orders changed since its order checkpoint, staged as dirty order snapshots.
 
 Like the customer stream (`syncs.reading`), memory holds one buffer of orders at a time, the checkpoint moves
-only once the stream was read to the end, and never past the run's start. Every order is keyed by its store's
+only once the stream was read to the end, and never past the run's start. A resumable source's orders are staged
+after every page read to the end, where the slice may end; the next slice reads on after that page
+(`order_pages` in the run's read_cursor, `syncs/resuming.py`), and the newest change staged is kept with it
+(`order_newest`). Every order is keyed by its store's
 id and its own id (`order_key`), never by names, so renaming a store or two stores of one name never mix up
 their Deals. A webhook only makes the run come sooner: the order itself is read here, like any other.
 """
@@ -10,6 +13,7 @@ from django.utils import timezone
 
 from syncs.merge import normalise_email
 from syncs.models import OrderSnapshot
+from syncs.resuming import keep_time, kept_time, resume_stream
 from syncs.sales_orders import status_for
 
 STAGE_BUFFER = 500
@@ -78,18 +82,28 @@ def buyer_key(store, customer) -> str:
 
 def read_orders(ctx, store, source, checkpoint, report_rejected) -> None:
     since = None if ctx.full else checkpoint.order_cursor
-    newest, buffer = None, []
-    for order in source.orders(since):
+    newest = kept_time(ctx, "order_newest", store)  # what earlier slices of this run staged
+    buffer = []
+
+    def flush():
+        nonlocal buffer
+        stage_orders(ctx, store, buffer)
+        report_rejected(ctx, store, source.take_rejected())
+        buffer = []
+        keep_time(ctx, "order_newest", store, newest)
+
+    if source.resumable:
+        orders = source.orders(since, resume=resume_stream(ctx, store, source, "order_pages", flush))
+    else:
+        orders = source.orders(since)
+    for order in orders:
         buffer.append(order)
         if newest is None or order.date_modified > newest:
             newest = order.date_modified
         if len(buffer) >= STAGE_BUFFER:
-            stage_orders(ctx, store, buffer)
-            report_rejected(ctx, store, source.take_rejected())
-            buffer = []
+            flush()
             ctx.beat()
-    stage_orders(ctx, store, buffer)
-    report_rejected(ctx, store, source.take_rejected())
+    flush()
     if not ctx.dry_run:
         checkpoint.advance("order_cursor", newest, ctx.signpost)
 

@@ -5,10 +5,14 @@ read to the end (or, for sorted sources, after each staged buffer), and never pa
 signpost), so a customer changed while the run reads is read again next time.
 
 A run works in slices (`SYNC_SLICE_SECONDS`). Its `read_cursor` says which stores it has read to the end (a
-next slice skips them) and where it stands inside a store: for sorted sources the newest change staged so far
-(`since`), for resumable sources (WooCommerce) the next page of the stream (`pages`), staged and saved after each
-page read to the end, before the next is requested. A slice may end there, and the next slice reads on from
-there, not from the start. Other sources (Magento) are read whole within a slice, then skipped by the next.
+next slice skips them), which steps of a store it has finished (`steps`: customers, orders, …; a next slice skips
+them too) and where it stands inside a step: for sorted sources (a Zoho org) the newest change staged so far
+(`since`), for resumable sources (WooCommerce, Magento: `Source.resumable`) the position after the last page read
+to the end of each long stream (`pages` for customers, `order_pages`, `id_pages`; `syncs/resuming.py`), staged
+and saved before the next page is requested. A slice may end there, and the next slice reads on from there, not
+from the start. The newest change staged (`newest`, `order_newest`) is kept across slices too, so a checkpoint
+moves as far as the whole stream read, not only its last slice. Other steps (a Zoho org's Accounts, the
+catalogue) are read whole within a slice.
 
 A store that cannot be read (bad keys, down, refused by the SSRF guard: any `SourceError`) is reported with
 its reason in the run's report and on its checkpoint (the dashboard shows it); its checkpoints stay where
@@ -29,6 +33,7 @@ from syncs.merge import normalise_email, snapshot_data
 from syncs.models import CustomerSnapshot, RecordError, StoreCheckpoint
 from syncs.orders import read_orders
 from syncs.products import read_products
+from syncs.resuming import keep_time, kept_time, resume_stream
 from syncs.run_context import RunContext
 from syncs.selection import included_stores
 from syncs.source_accounts import read_accounts
@@ -51,15 +56,11 @@ def read_stores(ctx: RunContext) -> None:
         try:
             ensure_not_same_org(store, ctx.sync_settings.connection)
             source = get_source(store)
-            since = resume_point(ctx, store) or (None if ctx.full else checkpoint.cursor)
-            read_store(ctx, store, source, checkpoint, since)
-            if ctx.sync_settings.reads_orders and source.has_orders:
-                read_orders(ctx, store, source, checkpoint, report_rejected)
-            if ctx.sync_settings.sync_accounts and source.reads_accounts:
-                read_accounts(ctx, store, source, checkpoint, report_rejected)
-            if ctx.sync_settings.sync_sales_orders and source.sells_products:
-                read_products(ctx, store, source, report_rejected)
-            detect_deletions(ctx, store, source, checkpoint)
+            done = cursor.setdefault("steps", {}).setdefault(str(store.pk), [])
+            for step, read in store_steps(ctx, store, source, checkpoint):
+                if step not in done:
+                    read()
+                    done.append(step)
         except SourceError as exc:
             cursor.setdefault("unreadable", []).append(store.pk)
             report_unreadable(ctx, store, checkpoint, exc)
@@ -70,6 +71,25 @@ def read_stores(ctx: RunContext) -> None:
             mark_read(ctx, store, checkpoint)
         ctx.beat()
         ctx.end_slice_if_due()
+
+
+def store_steps(ctx: RunContext, store, source, checkpoint):
+    """What reading this store takes for this connection, in order: (step, read)."""
+    settings = ctx.sync_settings
+
+    def customers():
+        since = resume_point(ctx, store) or (None if ctx.full else checkpoint.cursor)
+        read_store(ctx, store, source, checkpoint, since)
+
+    steps = [("customers", customers)]
+    if settings.reads_orders and source.has_orders:
+        steps.append(("orders", lambda: read_orders(ctx, store, source, checkpoint, report_rejected)))
+    if settings.sync_accounts and source.reads_accounts:
+        steps.append(("accounts", lambda: read_accounts(ctx, store, source, checkpoint, report_rejected)))
+    if settings.sync_sales_orders and source.sells_products:
+        steps.append(("products", lambda: read_products(ctx, store, source, report_rejected)))
+    steps.append(("deletions", lambda: detect_deletions(ctx, store, source, checkpoint)))
+    return steps
 
 
 def resume_point(ctx: RunContext, store):
@@ -99,24 +119,20 @@ def mark_read(ctx: RunContext, store, checkpoint) -> None:
 
 
 def read_store(ctx, store, source, checkpoint, since) -> None:
-    signpost = ctx.signpost
-    newest = None
+    """The store's customers changed since `since`, staged a buffer at a time (and after every page of a
+    resumable source, where the slice may end)."""
+    newest = kept_time(ctx, "newest", store)  # what earlier slices of this run staged
     buffer = []
-    pages = ctx.run.read_cursor.setdefault("pages", {})
 
-    def page_done(position):
-        """A page read to the end (before the next is requested): stage it; a next slice starts after it."""
+    def flush():
         nonlocal buffer
         stage(ctx, store, buffer)
         report_rejected(ctx, store, source.take_rejected())
         buffer = []
-        pages[str(store.pk)] = position
-        ctx.beat()
-        ctx.end_slice_if_due()
+        keep_time(ctx, "newest", store, newest)
 
     if source.resumable:
-        source.page_done = page_done
-        stream = source.customers(since, resume=pages.get(str(store.pk)))
+        stream = source.customers(since, resume=resume_stream(ctx, store, source, "pages", flush))
     else:
         stream = source.customers(since)
     for customer in stream:
@@ -124,20 +140,17 @@ def read_store(ctx, store, source, checkpoint, since) -> None:
         if newest is None or customer.updated_at > newest:
             newest = customer.updated_at
         if len(buffer) >= STAGE_BUFFER:
-            stage(ctx, store, buffer)
-            report_rejected(ctx, store, source.take_rejected())
-            buffer = []
+            flush()
             if source.is_sorted and not ctx.dry_run:
-                checkpoint.advance("cursor", newest, signpost)
+                checkpoint.advance("cursor", newest, ctx.signpost)
             if source.is_sorted:
                 note_read_up_to(ctx, store, newest)
             ctx.beat()
             if source.is_sorted:
                 ctx.end_slice_if_due()
-    stage(ctx, store, buffer)
-    report_rejected(ctx, store, source.take_rejected())
+    flush()
     if not ctx.dry_run:
-        checkpoint.advance("cursor", newest, signpost)
+        checkpoint.advance("cursor", newest, ctx.signpost)
 
 
 ZOHO_ORG = "zoho"

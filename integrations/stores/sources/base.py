@@ -185,9 +185,11 @@ class Source(ABC):
     guest_id_prefix: str = ""
     #: True when the store takes orders (`orders(since)`), which become Deals.
     has_orders: bool = False
-    #: True when `customers(since, resume=position)` continues a stream after its last page read to the end;
-    #: `position` (JSON) says where that is. The reader may set `page_done(position)`: called after each page
-    #: of the stream was read to the end, before the next is requested (it may raise to stop the stream there).
+    #: True when the long streams continue after their last page read to the end: `customers(since,
+    #: resume=position)`, `orders(since, resume=position)` (when it `has_orders`) and `all_ids(resume=position)`;
+    #: `position` (JSON) says where the stream being read stands. The reader may set `page_done(position)`:
+    #: called after each page of the stream was read to the end, before the next is requested (it may raise to
+    #: stop the stream there). Each stream reports its own positions; resume a stream only with one of its own.
     resumable: bool = False
     position: dict | None = None
     page_done = None

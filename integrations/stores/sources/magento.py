@@ -13,6 +13,12 @@ consumer key/secret and access token/secret, as Adobe recommends; the signature 
 (`searchCriteria[...]`). Since 2.4.4 the access token alone is refused as a Bearer token unless the merchant turns
 on "Allow OAuth Access Tokens to be used as standalone Bearer tokens"; the Bearer mode (`config["auth"] ==
 "bearer"`) is kept for stores set up that way.
+
+The long streams (customers, orders, every id) are read by id with keyset paging: always the first page of the
+items whose `entity_id` is above the last one read (`gt`), sorted by `entity_id`. Ids never change, so neither a
+change nor a deletion while we read shifts an item onto a page already read, and the stream can resume after
+any page read to the end: `position` is {"stream": …, "after_id": the last id of that page}, with "end": true
+after the stream's last page (a resumed stream then asks for nothing more).
 """
 
 from __future__ import annotations
@@ -106,8 +112,9 @@ def magento_time(moment: datetime) -> str:
 
 class MagentoSource(Source):
     kind = "magento"
-    is_sorted = False  # profiles come oldest-first, then customers whose orders changed
+    is_sorted = False  # profiles come by id, then customers whose orders changed (by order id)
     has_orders = True
+    resumable = True  # position: {"stream": "profiles" | "changed_orders" | "orders" | "ids", "after_id": n, "end"?}
     sells_products = True
 
     def __init__(self, store):
@@ -177,6 +184,36 @@ class MagentoSource(Source):
                 return
             page += 1
 
+    def _by_id(self, path: str, filters, stream: str, resume: dict | None = None, fields=None,
+               id_key: str = "id") -> Iterator[list[dict]]:
+        """Each page of the items whose entity_id is above `resume["after_id"]`, by id (keyset paging: each request
+        is the first page of what is left). Once a page was read to the end, `position` says where the stream
+        goes on (with "end" after its last page) and `page_done` (when set) is called, before the next request."""
+        resume = resume or {}
+        after_id = resume.get("after_id") or 0
+        while not resume.get("end"):
+            after = [[("entity_id", str(after_id), "gt")]] if after_id else []
+            body = self._get(path, search_params([*filters, *after], [("entity_id", "ASC")], self.page_size, 1,
+                                                 fields))
+            if not isinstance(body, dict):
+                raise SourceError(f"Magento returned an unexpected body for /rest/V1{path} (not an object).")
+            items = body.get("items") or []
+            if not items:
+                return
+            ids = [i for i in (_int(item.get(id_key)) for item in items if isinstance(item, dict)) if i is not None]
+            if not ids:
+                raise SourceError(f"Magento returned a page of /rest/V1{path} without any {id_key}: the stream "
+                                  "cannot go on past it.")
+            yield items
+            after_id = max(after_id, *ids)
+            total = _int(body.get("total_count"))
+            resume = {"stream": stream, "after_id": after_id}
+            if total is not None and total <= len(items):
+                resume["end"] = True  # this was the last page: a resumed stream asks for nothing more
+            self.position = resume
+            if self.page_done:
+                self.page_done(self.position)
+
     def _website_filter(self) -> list:
         return [[("website_id", str(self.website_id), "eq")]] if self.website_id else []
 
@@ -195,26 +232,33 @@ class MagentoSource(Source):
 
         return self.safe_check(probe)
 
-    def customers(self, since: datetime | None = None) -> Iterator[Customer]:
+    def customers(self, since: datetime | None = None, resume: dict | None = None) -> Iterator[Customer]:
+        """Registered customers changed since then (their profile or, incrementally, one of their orders).
+        `resume` is a `position` an earlier read stopped at: it goes on after that page."""
+        resume = resume or {"stream": "profiles"}
+        if resume.get("stream") == "profiles":
+            yield from self._profiles(since, resume)
+            resume = self.position = {"stream": "changed_orders", "after_id": 0}
+        if since is not None:
+            yield from self._customers_with_changed_orders(since, resume)
+
+    def _profiles(self, since, resume: dict):
         filters = self._website_filter()
         if since is not None:
             filters = [*filters, [("updated_at", magento_time(since), "gteq")]]
         # By id, which never changes: sorted by updated_at, a customer changed while we read would jump to the
         # end and shift everyone after it back onto a page already read (and be skipped).
-        sort = [("entity_id", "ASC")]
-        for page in self._search("/customers/search", filters, sort):
+        for page in self._by_id("/customers/search", filters, "profiles", resume):
             page = [c for c in page if not isinstance(c, dict) or _changed_since(c, since)]
             rollups = self._rollups([c["id"] for c in page if isinstance(c, dict) and _is_id(c.get("id"))])
             for data in page:
                 customer = self.parse_or_skip(self._customer_with_rollups, data, rollups)
                 if customer is not None:
                     yield customer
-        if since is not None:
-            yield from self._customers_with_changed_orders(since)
 
-    def all_ids(self) -> Iterator[str]:
-        for page in self._search("/customers/search", self._website_filter(), [("entity_id", "ASC")],
-                                 fields="items[id],total_count"):
+    def all_ids(self, resume: dict | None = None) -> Iterator[str]:
+        for page in self._by_id("/customers/search", self._website_filter(), "ids", resume,
+                                fields="items[id],total_count"):
             for item in page:
                 if isinstance(item, dict) and _is_id(item.get("id")):
                     yield str(item["id"])
@@ -240,12 +284,12 @@ class MagentoSource(Source):
             raise InvalidRecord(f"Magento sent a malformed customer for id {source_id}.", source_id=source_id)
         return parse_record(self.label, self._customer_with_rollups, data, self._rollups([data["id"]]))
 
-    def orders(self, since: datetime | None = None) -> Iterator[Order]:
+    def orders(self, since: datetime | None = None, resume: dict | None = None) -> Iterator[Order]:
         """`/V1/orders` filtered on `updated_at` (gteq), by id (which never changes, so no order shifts onto a
-        page already read); guest orders (no customer_id) included."""
+        page already read); guest orders (no customer_id) included. `resume`: go on after that page."""
         filters = [[("updated_at", magento_time(since), "gteq")]] if since is not None else []
         filters += self._store_view_filter()
-        for page in self._search("/orders", filters, [("entity_id", "ASC")]):
+        for page in self._by_id("/orders", filters, "orders", resume, id_key="entity_id"):
             for data in page:
                 if isinstance(data, dict) and not _changed_since(data, since):
                     continue
@@ -350,10 +394,9 @@ class MagentoSource(Source):
         """One paged /V1/orders read for a whole page of customers."""
         return _rollups(self._orders_of(customer_ids)) if customer_ids else {}
 
-    def _customers_with_changed_orders(self, since: datetime):
+    def _customers_with_changed_orders(self, since: datetime, resume: dict | None = None):
         filters = [[("updated_at", magento_time(since), "gteq")], [("customer_id", "", "notnull")]]
-        sort = [("updated_at", "ASC"), ("entity_id", "ASC")]
-        for page in self._search("/orders", filters, sort, ORDER_FIELDS):
+        for page in self._by_id("/orders", filters, "changed_orders", resume, ORDER_FIELDS, id_key="entity_id"):
             changed = [o for o in page if isinstance(o, dict) and _is_id(o.get("customer_id"))
                        and _is_id(o.get("entity_id")) and _changed_since(o, since)]
             on_page = {o["customer_id"] for o in changed}

@@ -62,7 +62,7 @@ class WooCommerceSource(Source):
     is_sorted = False  # registered customers come in id order, then buyers in order-modified order
     guest_id_prefix = GUEST_PREFIX
     has_orders = True
-    resumable = True  # position: {"stream": "registered" | "buyers", "page": the next page to read}
+    resumable = True  # position: {"stream": "registered" | "buyers" | "orders" | "ids", "page": the next page}
     sells_products = True
 
     def __init__(self, store):
@@ -156,10 +156,10 @@ class WooCommerceSource(Source):
         else:
             yield from self._buyers(since, {**_modified_since(since), "orderby": "modified", "order": "asc"}, start)
 
-    def all_ids(self) -> Iterator[str]:
+    def all_ids(self, resume: dict | None = None) -> Iterator[str]:
         """Registered customers only (/customers, ids alone): guests never appear there (store-apis §2.4)."""
         for page in self._pages("/customers", {"role": self.customer_role, "orderby": "id", "order": "asc",
-                                               "_fields": "id"}):
+                                               "_fields": "id"}, (resume or {}).get("page", 1), stream="ids"):
             for item in page:
                 if isinstance(item, dict) and item.get("id") is not None:
                     yield str(item["id"])
@@ -182,13 +182,13 @@ class WooCommerceSource(Source):
             return None
         return parse_record(self.label, lambda d: self._registered_customer(d, self._rollup_for(d)), data)
 
-    def orders(self, since: datetime | None = None) -> Iterator[Order]:
+    def orders(self, since: datetime | None = None, resume: dict | None = None) -> Iterator[Order]:
         # By id, which never changes: sorted by modification, an order changed while we read would jump to the
         # end and shift the others back onto a page already read (and be skipped).
         params = {"orderby": "id", "order": "asc"}
         if since is not None:
             params.update(_modified_since(since))
-        for page in self._pages("/orders", params):
+        for page in self._pages("/orders", params, (resume or {}).get("page", 1), stream="orders"):
             for data in page:
                 if not isinstance(data, dict) or since is None or _modified(data) >= since:
                     order = self.parse_or_skip(self.order_from_json, data)

@@ -228,3 +228,141 @@ def test_bearer_mode_works_only_where_the_store_allows_standalone_bearer_tokens(
     shop.allow_bearer_tokens = True
     shop.save()
     assert get_source(store).check().ok
+
+
+# Resuming mid-store: keyset paging by entity_id, exact query strings (`responses`)
+
+WEBSITES = [{"id": 0, "code": "admin", "name": "Admin"}, {"id": 1, "code": "base", "name": "Main Website"},
+            {"id": 2, "code": "eu", "name": "EU Website"}]
+ROLLUP_FIELDS = ("items[entity_id,customer_id,state,status,base_grand_total,total_refunded,created_at,updated_at],"
+                 "total_count")
+
+
+def criteria(*filters, fields=None, page_size=2) -> dict:
+    """The query of one searchCriteria request: one filter per group (AND-ed), by entity_id, the first page."""
+    params = {}
+    for group, (field, value, condition) in enumerate(filters):
+        prefix = f"searchCriteria[filter_groups][{group}][filters][0]"
+        params.update({f"{prefix}[field]": field, f"{prefix}[value]": value, f"{prefix}[condition_type]": condition})
+    params.update({"searchCriteria[sortOrders][0][field]": "entity_id",
+                   "searchCriteria[sortOrders][0][direction]": "ASC",
+                   "searchCriteria[pageSize]": str(page_size), "searchCriteria[currentPage]": "1"})
+    if fields:
+        params["fields"] = fields
+    return params
+
+
+def answer(http, path, params, items, total):
+    http.add(responses.GET, f"{RECORDED_BASE}/rest/V1{path}", json={"items": items, "total_count": total},
+             match=[responses.matchers.query_param_matcher(params)])
+
+
+def small_page_store():
+    store = broken_store("none")
+    store.config = {"page_size": 2}
+    store.save()
+    return store
+
+
+@pytest.mark.django_db
+def test_the_profile_scan_asks_for_the_ids_after_the_last_read_and_reports_each_page_once_yielded(http):
+    customers = magento_customers(5)
+    http.add(responses.GET, f"{RECORDED_BASE}/rest/V1/store/websites", json=WEBSITES)
+    answer(http, "/customers/search", criteria(), customers[0:2], 5)
+    answer(http, "/customers/search", criteria(("entity_id", "2", "gt")), customers[2:4], 3)
+    answer(http, "/customers/search", criteria(("entity_id", "4", "gt")), customers[4:], 1)  # total reached
+    for ids in ("1,2", "3,4", "5"):
+        answer(http, "/orders", criteria(("customer_id", ids, "in"), fields=ROLLUP_FIELDS), [], 0)
+    source = get_source(small_page_store())
+    events = []
+    source.page_done = events.append
+    events.extend(c.source_id for c in source.customers(None))
+    assert events == ["1", "2", {"stream": "profiles", "after_id": 2}, "3", "4", {"stream": "profiles", "after_id": 4},
+                      "5", {"stream": "profiles", "after_id": 5, "end": True}]
+    assert source.resumable and source.position == {"stream": "changed_orders", "after_id": 0}
+
+
+@pytest.mark.django_db
+def test_a_resumed_profile_scan_starts_after_the_last_page_read(http):
+    customers = magento_customers(5)
+    http.add(responses.GET, f"{RECORDED_BASE}/rest/V1/store/websites", json=WEBSITES)
+    answer(http, "/customers/search", criteria(("entity_id", "4", "gt")), customers[4:], 1)
+    answer(http, "/orders", criteria(("customer_id", "5", "in"), fields=ROLLUP_FIELDS), [], 0)
+    source = get_source(small_page_store())
+    assert [c.source_id for c in source.customers(None, resume={"stream": "profiles", "after_id": 4})] == ["5"]
+    assert unquote_plus(http.calls[0].request.url) == (
+        f"{RECORDED_BASE}/rest/V1/customers/search?searchCriteria[filter_groups][0][filters][0][field]=entity_id"
+        "&searchCriteria[filter_groups][0][filters][0][value]=4&searchCriteria[filter_groups][0][filters][0]"
+        "[condition_type]=gt&searchCriteria[sortOrders][0][field]=entity_id&searchCriteria[sortOrders][0][direction]"
+        "=ASC&searchCriteria[pageSize]=2&searchCriteria[currentPage]=1")
+
+
+@pytest.mark.django_db
+def test_a_resumed_incremental_read_goes_on_with_the_changed_orders_after_the_last_page_read(http):
+    customers = magento_customers(5)
+    since = datetime(2018, 10, 1, tzinfo=UTC)
+    older, changed = (
+        {"entity_id": n, "customer_id": 3, "state": "complete", "status": "complete", "base_grand_total": 10,
+         "total_refunded": 0, "created_at": "2018-09-01 10:00:00", "updated_at": updated}
+        for n, updated in ((3001, "2018-09-01 10:00:00"), (3004, "2018-10-02 11:00:00")))
+    http.add(responses.GET, f"{RECORDED_BASE}/rest/V1/store/websites", json=WEBSITES)
+    answer(http, "/orders", criteria(("updated_at", "2018-10-01 00:00:00", "gteq"), ("customer_id", "", "notnull"),
+                                     ("entity_id", "3003", "gt"), fields=ROLLUP_FIELDS), [changed], 1)
+    answer(http, "/customers/search", criteria(("entity_id", "3", "in")), [customers[2]], 1)  # its profile
+    answer(http, "/orders", criteria(("customer_id", "3", "in"), fields=ROLLUP_FIELDS), [older, changed], 2)
+    source = get_source(small_page_store())
+    done = []
+    source.page_done = done.append
+    [customer] = source.customers(since, resume={"stream": "changed_orders", "after_id": 3003})
+    assert (customer.source_id, customer.order_count, customer.total_order_value) == ("3", 2, Decimal("20"))
+    assert done == [{"stream": "changed_orders", "after_id": 3004, "end": True}]  # no profile scan: read before
+
+
+@pytest.mark.django_db
+def test_the_order_stream_and_the_id_scan_resume_after_the_last_id_read(http):
+    customers = magento_customers(5)
+    order = magento_orders(customers)[3]
+    answer(http, "/orders", criteria(("entity_id", "3003", "gt")), [order], 1)
+    answer(http, "/customers/search", criteria(("entity_id", "2", "gt"), fields="items[id],total_count"),
+           [{"id": 3}, {"id": 4}], 3)
+    answer(http, "/customers/search", criteria(("entity_id", "4", "gt"), fields="items[id],total_count"),
+           [{"id": 5}], 1)
+    source = get_source(small_page_store())
+    done = []
+    source.page_done = done.append
+    assert [o.source_id for o in source.orders(None, resume={"stream": "orders", "after_id": 3003})] == ["3004"]
+    assert list(source.all_ids(resume={"stream": "ids", "after_id": 2})) == ["3", "4", "5"]
+    assert done == [{"stream": "orders", "after_id": 3004, "end": True}, {"stream": "ids", "after_id": 4},
+                    {"stream": "ids", "after_id": 5, "end": True}]
+    # A stream resumed after its last page asks for nothing more (no request is registered for it).
+    assert list(source.all_ids(resume=done[-1])) == [] and list(source.orders(None, resume=done[0])) == []
+
+
+class SliceOver(Exception):
+    pass
+
+
+@SANDBOX
+def test_resuming_after_deletions_and_changes_neither_skips_nor_repeats_a_customer(store_sandbox):
+    shop = store_sandbox.magento(customers=14, seed="resume")
+    source = get_source(store_sandbox.app_store(shop, config={"page_size": 5}))
+    everyone = [str(pk) for pk in SandboxCustomer.objects.filter(store=shop).order_by("pk").values_list("pk",
+                                                                                                        flat=True)]
+    positions, first_pages = [], []
+
+    def page_done(position):
+        positions.append(position)
+        if len(positions) == 2:
+            raise SliceOver  # two pages read to the end: the slice stops, as the reader's would
+
+    source.page_done = page_done
+    with pytest.raises(SliceOver):
+        first_pages.extend(c.source_id for c in source.customers(None))
+    # Between the slices: two customers already read are deleted (offset pages would shift everyone after them
+    # back by two, onto pages already read) and one already read changes (sorted by updated_at, it would move).
+    SandboxCustomer.objects.filter(pk__in=everyone[:2]).delete()
+    SandboxCustomer.objects.filter(pk=everyone[2]).update(date_modified=datetime.now(UTC))
+    resumed = get_source(store_sandbox.app_store(shop, name="Same shop", config={"page_size": 5}))
+    rest = [c.source_id for c in resumed.customers(None, resume=positions[-1])]
+    assert first_pages == everyone[:10] and positions[-1] == {"stream": "profiles", "after_id": int(everyone[9])}
+    assert rest == everyone[10:]  # every later customer, once

@@ -236,3 +236,22 @@ def test_it_says_whether_the_store_still_has_a_customer(store_sandbox):
     gone.delete()
     assert source.exists(str(kept.pk)) is True
     assert source.exists(gone_id) is False
+
+
+@SANDBOX
+def test_the_order_stream_and_the_id_scan_resume_at_the_page_after_the_last_one_read(store_sandbox):
+    shop = store_sandbox.woocommerce(customers=14, seed="resume")
+    source = get_source(store_sandbox.app_store(shop, config={"page_size": 5}))
+    every_order = [o.source_id for o in source.orders(None)]
+    every_id = list(source.all_ids())
+    assert len(every_order) > 5 and len(every_id) > 5
+    done = []
+    source.page_done = done.append
+    start = len(store_sandbox.requests)
+    assert [o.source_id for o in source.orders(None, resume={"stream": "orders", "page": 2})] == every_order[5:]
+    assert list(source.all_ids(resume={"stream": "ids", "page": 2})) == every_id[5:]
+    first_orders, first_ids = (next(r for r in store_sandbox.requests[start:] if f"/wc/v3/{path}?" in r)
+                               for path in ("orders", "customers"))
+    assert "page=2" in first_orders.split("&") and "page=2" in first_ids.split("&")  # pages 1 not asked again
+    assert done[0] == {"stream": "orders", "page": 3}
+    assert {"stream": "ids", "page": 3} in done

@@ -36,6 +36,11 @@ CASES = [
     ("orders", criteria([[("customer_id", "", "notnull")], [("updated_at", "2024-05-01 00:00:00", "gt")]],
                         [("updated_at", "ASC"), ("entity_id", "ASC")], 10, 2)),
     ("orders", criteria([[("customer_id", "{first_ten}", "in")]], [("entity_id", "ASC")], 4, 1)),
+    # Keyset paging, as the app reads a long stream: the first page of the ids above the last one read.
+    ("customers", criteria([[("website_id", "1", "eq")], [("entity_id", "{tenth}", "gt")]], [("entity_id", "ASC")],
+                           7, 1)),
+    ("orders", criteria([[("updated_at", "2024-01-01 00:00:00", "gteq")], [("customer_id", "", "notnull")],
+                         [("entity_id", "{tenth_order}", "gt")]], [("entity_id", "ASC")], 5, 1)),
     ("orders", criteria([[("customer_id", "{first_three}", "nin")]], [("customer_id", "DESC")], 50, 1)),
 ]
 
@@ -47,8 +52,9 @@ def test_it_finds_the_same_page_total_and_echo_as_the_python_search(resource, se
     shop.customers.filter(pk__in=list(shop.customers.values_list("pk", flat=True)[:5])).update(
         date_modified=timezone.now())  # fractions of a second, as real edits have
     ids = list(shop.customers.order_by("pk").values_list("pk", flat=True))
+    order_ids = list(shop.orders.order_by("pk").values_list("pk", flat=True))
     search = with_ids(search, some=",".join(str(i) for i in ids[::2]), first_ten=",".join(map(str, ids[:10])),
-                      first_three=",".join(map(str, ids[:3])))
+                      first_three=",".join(map(str, ids[:3])), tenth=ids[9], tenth_order=order_ids[9])
     if resource == "orders":
         rows, render, fields, columns = shop.orders.select_related("customer"), payloads.magento_order, ORDER_FIELDS, \
             ORDER_COLUMNS
