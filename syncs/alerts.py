@@ -3,7 +3,8 @@
 Run every few minutes by the "syncs.alerts" schedule, and by `manage.py check_alerts` (from a timer, so a dead
 worker is noticed too). Each problem is mailed once when it opens and once when it recovers:
 
-- failing runs: a connection's last `ALERT_FAILED_RUNS` finished runs all failed (SyncRun rows);
+- failing runs: a connection's last `ALERT_FAILED_RUNS` finished runs all failed (SyncRun rows; a run that stopped
+  only to wait for its Bulk Write jobs counts neither way);
 - store unreadable: a connection's runs have stopped on a store error for `ALERT_STORE_UNREADABLE_MINUTES` (the
   email names its stores whose last check failed);
 - re-authorization: the connection's status says Zoho needs it (set by tokens.py when Zoho refuses the token);
@@ -50,7 +51,10 @@ def grace(kind: str) -> timedelta:
 
 
 def finished_runs(sync_settings: SyncSettings, limit: int) -> list[SyncRun]:
-    runs = sync_settings.runs.filter(dry_run=False, status__in=FINISHED, finished_at__isnull=False)
+    """The newest runs that ended, without those that only stopped to let Zoho process their Bulk Write jobs:
+    those are neither a failure nor a recovery, so they neither make nor break a streak."""
+    runs = sync_settings.runs.filter(dry_run=False, status__in=FINISHED, finished_at__isnull=False).exclude(
+        stop_reason=SyncRun.StopReason.BULK_WRITE)
     return list(runs.defer("report").order_by("-finished_at", "-id")[:limit])  # reports can be large
 
 

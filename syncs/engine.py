@@ -51,16 +51,19 @@ DATABASE_ATTEMPTS = 5  # 1 + 2 + 4 + 8 s of waiting while the database comes bac
 
 
 def run_sync(sync_settings: SyncSettings, trigger: str = SyncRun.Trigger.MANUAL, *, run: SyncRun | None = None,
-             dry_run: bool = False, hooks: Hooks | None = None, foreground: bool = False) -> SyncRun | None:
+             dry_run: bool = False, hooks: Hooks | None = None, foreground: bool = False,
+             owner: str | None = None) -> SyncRun | None:
     """Run (or continue) one sync of a connection. None when another run holds it, or when the given run is no
     longer active (the tick closed it).
 
     A run works in slices of `SYNC_SLICE_SECONDS`. In a worker, a slice that ends enqueues the run's
-    continuation and frees the worker; in the foreground (`foreground=True`: the commands) the next slice
-    follows in this process. A run waiting for Zoho (`resume_at`) is continued by the tick at that time."""
-    owner = None
+    continuation and frees the worker; in the foreground (`foreground=True`: the commands, syncs/foreground.py)
+    the next slice follows in this process, and the run returns when it ends or pauses. A run waiting for Zoho
+    (`resume_at`) is continued by the tick at that time, or by the foreground command that waits for it.
+    `owner`: a claim the caller holds and keeps across slices (the foreground); no slice releases it."""
+    held = owner is not None
     if run is None:
-        if not claims.claim(sync_settings.pk, owner := claims.new_owner()):
+        if not claims.claim(sync_settings.pk, owner := owner or claims.new_owner()):
             return None
         run = SyncRun.objects.create(
             settings=sync_settings, trigger=trigger, dry_run=dry_run,
@@ -68,14 +71,10 @@ def run_sync(sync_settings: SyncSettings, trigger: str = SyncRun.Trigger.MANUAL,
         )
     hooks = hooks or Hooks()
     while True:
-        outcome = run_slice(sync_settings, run, hooks, owner)
-        owner = None
+        outcome = run_slice(sync_settings, run, hooks, owner, keep_claim=held)
+        owner = owner if held else None
         if outcome is None:
             return None if run.slices == 0 else run
-        if outcome == DONE and foreground and run.status == SyncRun.Status.QUEUED and run.resume_at:
-            # Not a worker: the command itself waits for Zoho, then goes on.
-            hooks.sleep(max(0.0, (run.resume_at - timezone.now()).total_seconds()))
-            continue
         if outcome != CONTINUE:
             return run
         if not foreground:
@@ -86,15 +85,21 @@ def run_sync(sync_settings: SyncSettings, trigger: str = SyncRun.Trigger.MANUAL,
 CONTINUE, DONE = "continue", "done"
 
 
-def run_slice(sync_settings: SyncSettings, run: SyncRun, hooks: Hooks, owner: str | None = None) -> str | None:
+def run_slice(sync_settings: SyncSettings, run: SyncRun, hooks: Hooks, owner: str | None = None, *,
+              keep_claim: bool = False) -> str | None:
     """One slice of a run: CONTINUE when a next slice should follow at once, DONE when the run finished, was
     paused until a later time or was taken over by another worker; None when it could not start. `owner`: a
-    claim the caller already holds."""
+    claim the caller already holds; `keep_claim`: the caller releases it, not this slice."""
     owner = owner or claims.new_owner()
+
+    def release():
+        if not keep_claim:
+            claims.release(sync_settings.pk, owner)
+
     if not claims.claim(sync_settings.pk, owner):
         return None
     if not mark_running(run):
-        claims.release(sync_settings.pk, owner)
+        release()
         return None
     ctx = RunContext(sync_settings, run, owner, hooks)
     outcome, stop, resume_at = DONE, FINISHED, None
@@ -104,7 +109,7 @@ def run_slice(sync_settings: SyncSettings, run: SyncRun, hooks: Hooks, owner: st
         # TimeoutException: django-q2 stops an overdue task with this SystemExit; the run continues elsewhere.
         outcome, stop = CONTINUE, None
     except RunClosed:
-        claims.release(sync_settings.pk, owner)
+        release()
         return DONE  # cancelled, or continued by another worker: leave the run as it is
     except ClaimLost as exc:
         if taken_over(ctx):
@@ -122,7 +127,7 @@ def run_slice(sync_settings: SyncSettings, run: SyncRun, hooks: Hooks, owner: st
             pause(ctx, resume_at)
         else:
             finish(ctx, stop)
-        claims.release(sync_settings.pk, owner)
+        release()
 
     with_database_retries(close, ctx.hooks.sleep)
     return outcome

@@ -417,6 +417,15 @@ class SyncRun(models.Model):
         return {name: getattr(self, name) for name in self.COUNTERS}
 
     @property
+    def level(self) -> str:
+        """How the pages colour the run: ok, bad, warn, or info for a run that only stopped to let Zoho process
+        the Bulk Write jobs it started (the next run collects them: nothing went wrong)."""
+        if self.stop_reason == self.StopReason.BULK_WRITE and not self.is_active:
+            return "info"
+        return {self.Status.SUCCEEDED: "ok", self.Status.FAILED: "bad", self.Status.PARTIAL: "warn"}.get(
+            self.status, "")
+
+    @property
     def waiting_until(self):
         """When a run paused for Zoho (a rate limit, Zoho unavailable) continues; None when it is not waiting."""
         if self.status == self.Status.QUEUED and self.resume_at and self.resume_at > timezone.now():

@@ -11,6 +11,7 @@ from integrations.encryption import mask
 from integrations.stores.models import Store
 from integrations.zoho import limits
 from integrations.zoho.models import ZohoConnection, connections_for
+from syncs.bulk_status import PendingBulkWrite, pending_bulk_write
 from syncs.models import RecordError, StoreCheckpoint, SyncedRecord, SyncRun, SyncSettings
 from syncs.reset import active_reset
 from syncs.selection import included_stores
@@ -41,6 +42,7 @@ class Card:
     stores: list = field(default_factory=list)
     credits_used: int = 0
     watch: bool = False
+    bulk_write: PendingBulkWrite | None = None
 
 
 def last_outcome(runs: list[SyncRun]) -> SyncRun | None:
@@ -103,6 +105,7 @@ def card(user, connection: ZohoConnection) -> Card:
         return result
     errors = sync_settings.errors.filter(status=RecordError.Status.OPEN)
     result.active_reset = active_reset(sync_settings)
+    result.bulk_write = pending_bulk_write(sync_settings)
     result.counts = record_counts(sync_settings)
     result.open_errors = list(errors[:INBOX_PREVIEW])
     result.open_error_count = errors.count()

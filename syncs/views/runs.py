@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from syncs import services
+from syncs.bulk_status import PendingBulkWrite, pending_bulk_write
 from syncs.models import SyncRun, SyncSettings
 from syncs.views import access
 
@@ -27,6 +28,14 @@ def run_in_progress(run: SyncRun) -> SyncRun | None:
     return run.settings.runs.filter(status=SyncRun.Status.RUNNING).exclude(pk=run.pk).first()
 
 
+def jobs_waited_for(run: SyncRun) -> PendingBulkWrite | None:
+    """The connection's Bulk Write jobs Zoho still processes, on the page of a run that waits for them (it
+    stopped for them, or is following them now)."""
+    if run.dry_run or not (run.is_active or run.stop_reason == SyncRun.StopReason.BULK_WRITE):
+        return None
+    return pending_bulk_write(run.settings)
+
+
 def run_detail(request, run_id):
     run = access.run_or_404(request.user, run_id)
     return render(request, "syncs/run.html", {
@@ -35,6 +44,7 @@ def run_detail(request, run_id):
         "sections": report_sections(run),
         "errors": run.errors.all()[:100],
         "busy_with": run_in_progress(run),
+        "bulk_write": jobs_waited_for(run),
     })
 
 

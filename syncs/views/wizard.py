@@ -20,6 +20,7 @@ from integrations.zoho.console import register_context
 from integrations.zoho.forms import ZohoCredentialsForm
 from integrations.zoho.models import ZohoConnection, connections_for, default_connection
 from syncs import services
+from syncs.bulk_status import pending_bulk_write
 from syncs.forms import RecordMappingForm, SyncOptionForm
 from syncs.models import SyncSettings
 from syncs.reset import active_reset
@@ -117,6 +118,7 @@ def _context(request, connection, option_form, credentials_form) -> dict:
         "verified": verified(connection),
         "record_form": RecordMappingForm(instance=sync_settings) if sync_settings else RecordMappingForm(),
         "active_reset": active_reset(sync_settings) if sync_settings else None,
+        "bulk_write": pending_bulk_write(sync_settings),
         "audit_entries": audit.for_connection(connection) if connection else [],
         "others": connections_for(request.user).exclude(pk=connection.pk if connection else None).order_by("name"),
         **register,

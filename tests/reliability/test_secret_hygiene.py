@@ -13,7 +13,8 @@ from django_q.models import Task
 from integrations.encryption import encrypted_fields
 from integrations.logging import redact
 from integrations.zoho.models import ZohoApiClient, ZohoConnection
-from syncs.engine import Hooks, run_sync
+from syncs.engine import Hooks
+from syncs.foreground import run_in_foreground
 from syncs.models import RecordError, SyncRun
 from syncs.services import save_settings, settings_for, start_sync
 from tests.integrations.zoho.test_e2e_sandbox import connect_through_consent
@@ -53,7 +54,7 @@ def test_no_secret_is_logged_stored_in_tasks_or_shown_in_errors_during_oauth_and
     sync_settings = settings_for(connection)
     save_settings(sync_settings)
     zoho_sandbox.fault(fail_next=1000, fail_mode="500")
-    run_sync(sync_settings, hooks=Hooks(sleep=no_sleep), foreground=True)  # waits (unslept) until it fails
+    run_in_foreground(sync_settings, hooks=Hooks(sleep=no_sleep))  # waits (unslept) until it fails
     zoho_sandbox.fault(fail_next=0)
     zoho_sandbox.revoke_refresh_tokens()
     zoho_sandbox.expire_access_tokens()

@@ -79,6 +79,23 @@ def test_a_connection_failing_three_runs_in_a_row_is_mailed_once_then_its_recove
     assert incident.notified_at and incident.closed_at and incident.recovery_notified_at
 
 
+def test_runs_that_stop_to_wait_for_bulk_write_jobs_count_neither_as_failures_nor_as_recoveries(admin_user):
+    sync_settings = make_settings()
+    now = timezone.now()
+    for minutes in (60, 59, 58, 57):  # a big first sync: its jobs started, then followed a minute apart
+        finished(sync_settings, SyncRun.Status.PARTIAL, now - timedelta(minutes=minutes), SyncRun.StopReason.BULK_WRITE)
+    assert alerts.evaluate(now)["open"] == []
+
+    for minutes, status in ((30, FAILED), (29, SyncRun.Status.PARTIAL), (20, FAILED), (19, SyncRun.Status.PARTIAL),
+                            (10, FAILED), (9, SyncRun.Status.PARTIAL)):
+        reason = SyncRun.StopReason.TRANSIENT if status == FAILED else SyncRun.StopReason.BULK_WRITE
+        finished(sync_settings, status, now - timedelta(minutes=minutes), reason)
+    result = alerts.evaluate(now)
+
+    assert [incident["kind"] for incident in result["open"]] == ["failing_runs"]  # three failures in a row
+    assert "The last 3 runs failed" in mail.outbox[0].body
+
+
 def test_an_affiliate_is_mailed_for_their_own_connection_only(admin_user, affiliate_user):
     platform = make_settings(make_connection("platform"))
     own = make_settings(make_connection("bobs", owner=affiliate_user))

@@ -11,6 +11,7 @@ from integrations.stores.sources import get_source
 from sandbox.stores import services as shop_services
 from sandbox.stores.models import SandboxCustomer
 from syncs.engine import Hooks, run_sync
+from syncs.foreground import run_in_foreground
 from syncs.merge import merge, normalise_email, route
 from syncs.models import CONTACTS, LEADS, CustomerSnapshot, RecordError, SyncedRecord, SyncRun, SyncSettings
 from syncs.services import retry_errors
@@ -26,9 +27,7 @@ class WorkerKilled(BaseException):
 
 def sync(sync_settings, trigger=SyncRun.Trigger.MANUAL, **hooks):
     """In the foreground, as `sync_now`: slice after slice, waiting for Zoho (without sleeping) when it says."""
-    run = run_sync(sync_settings, trigger, hooks=Hooks(sleep=no_sleep, **hooks), foreground=True)
-    run.refresh_from_db()
-    return run
+    return run_in_foreground(sync_settings, trigger, hooks=Hooks(sleep=no_sleep, **hooks)).last
 
 
 @pytest.fixture

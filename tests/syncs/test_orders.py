@@ -9,7 +9,8 @@ import pytest
 from integrations.stores.models import WebhookEvent
 from sandbox.stores import services as shop_services
 from sandbox.stores.models import SandboxOrder
-from syncs.engine import Hooks, run_sync
+from syncs.engine import Hooks
+from syncs.foreground import run_in_foreground
 from syncs.forms import RecordMappingForm, Row, rows_from_db, save_rows
 from syncs.models import CONTACTS, DEALS, LEADS, RecordError, StoreCheckpoint, SyncedRecord, SyncRun, SyncSettings
 from syncs.services import dry_run, retry_errors
@@ -19,9 +20,7 @@ pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
 
 def sync(sync_settings, trigger=SyncRun.Trigger.MANUAL):
-    run = run_sync(sync_settings, trigger, hooks=Hooks(sleep=no_sleep), foreground=True)
-    run.refresh_from_db()
-    return run
+    return run_in_foreground(sync_settings, trigger, hooks=Hooks(sleep=no_sleep)).last
 
 
 def deals(zoho_sandbox):

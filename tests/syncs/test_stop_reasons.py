@@ -6,7 +6,8 @@ closes ("crashed", "not_started") and skipped ones ("busy") in test_sync_now.py.
 import pytest
 
 from integrations.zoho.models import ZohoConnection
-from syncs.engine import Hooks, run_sync
+from syncs.engine import Hooks
+from syncs.foreground import run_in_foreground
 from syncs.models import CONTACTS, FieldMapping, SyncRun, SyncSettings
 from tests.syncs.conftest import make_settings, no_sleep
 
@@ -67,7 +68,7 @@ def test_it_records_why_a_run_stopped_and_shows_it(zoho_sandbox, store_sandbox, 
     if before:
         before(zoho_sandbox, main, store_sandbox)
 
-    run = run_sync(main, hooks=Hooks(sleep=no_sleep, after_batch=after_batch), foreground=True)
+    run = run_in_foreground(main, hooks=Hooks(sleep=no_sleep, after_batch=after_batch)).last
 
     run.refresh_from_db()
     assert (run.status, run.stop_reason) == (status, reason)
@@ -80,7 +81,7 @@ def test_it_records_why_a_run_stopped_and_shows_it(zoho_sandbox, store_sandbox, 
 
 
 def test_it_gives_a_finished_run_no_stop_reason(zoho_sandbox, main, admin_client):
-    run = run_sync(main, hooks=Hooks(sleep=no_sleep), foreground=True)
+    run = run_in_foreground(main, hooks=Hooks(sleep=no_sleep)).last
     run.refresh_from_db()
     assert (run.status, run.stop_reason) == ("succeeded", "")
     assert "Stopped because" not in body(admin_client.get(f"/runs/{run.pk}/"))
