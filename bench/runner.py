@@ -15,7 +15,7 @@ from syncs.models import BulkJob, SyncedRecord, SyncRun
 from syncs.selection import included_stores
 
 RUNS = ("initial", "unchanged", "changed")
-MAX_ENGINE_RUNS = 20
+MAX_ENGINE_RUNS = 500  # a Bulk Write sync takes a run per round of status reads
 
 
 class BenchError(Exception):

@@ -284,6 +284,7 @@ if SANDBOX_ENABLED:
         env("SANDBOX_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'sandbox.sqlite3'}")
     )
     DATABASE_ROUTERS = ["sandbox.routers.SandboxRouter"]
-    # The sandbox's Bulk Write writes at most this many rows of a job per status read (Zoho does it in the
-    # background; one bounded share per read keeps every request short).
+    # The sandbox's Bulk Write writes a share of a job's rows per status read, at most this many rows and about this
+    # many seconds (Zoho does it in the background; a bounded share per read keeps every request short).
     SANDBOX_BULK_ROWS_PER_READ = env.int("SANDBOX_BULK_ROWS_PER_READ", default=5000)
+    SANDBOX_BULK_SECONDS_PER_READ = env.float("SANDBOX_BULK_SECONDS_PER_READ", default=5.0)

@@ -9,7 +9,8 @@ host, an insert/update/upsert job over it, the job's state, and the zipped resul
   mapped columns (HEADER_LIMIT_EXCEEDED).
 - State: the sandbox has no worker of its own, so each status read answers the job's state and then
   advances it one step: reads see ADDED, then IN PROGRESS while its rows are written, at most
-  `SANDBOX_BULK_ROWS_PER_READ` per read (its counts grow as they are), then COMPLETED (or FAILED: an
+  `SANDBOX_BULK_ROWS_PER_READ` rows or `SANDBOX_BULK_SECONDS_PER_READ` seconds of writing per read (its counts
+  grow as they are), then COMPLETED (or FAILED: an
   unreadable CSV, or the `bulk_fail_next` fault knob). A step is one transaction, so no read runs for long
   and a request killed midway leaves the job as it was. `run_pending(org)` finishes every job at once, as
   Zoho's workers would. A finished job with a callback URL is POSTed there.
@@ -20,6 +21,7 @@ host, an insert/update/upsert job over it, the job's state, and the zipped resul
 import csv
 import io
 import logging
+import time
 import zipfile
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -307,7 +309,8 @@ def _error_cell(error: RecordError) -> str:
 
 
 def _write_share(job: BulkJob, rows: list[list[str]]):
-    """The next `SANDBOX_BULK_ROWS_PER_READ` rows, their result lines kept; the result zip once all are done."""
+    """The next share of rows (bounded in rows and in time), their result lines kept; the result zip once all are
+    done."""
     header, data = rows[0], rows[1:]
     defs = field_defs(job.org, job.module)
     zone = ZoneInfo(job.org.time_zone)
@@ -317,7 +320,11 @@ def _write_share(job: BulkJob, rows: list[list[str]]):
     result = csv.writer(out, lineterminator="\n")
     counts = {"ADDED": 0, "UPDATED": 0, "SKIPPED": 0}
     writer = ModuleWriter(job.org, job.module, job.created_by)
+    give_up_at = time.monotonic() + settings.SANDBOX_BULK_SECONDS_PER_READ
     for index in range(first, last):
+        if index > first and time.monotonic() >= give_up_at:
+            last = index
+            break
         cells = data[index]
         kept = [cells[m["index"]] if m["index"] < len(cells) else "" for m in mappings[:RESULT_COLUMNS]]
         status, record_id, errors = _write_row(job, writer, defs, zone, cells, index)

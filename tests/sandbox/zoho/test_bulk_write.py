@@ -207,3 +207,12 @@ def test_a_share_already_written_by_another_reader_is_not_written_again(bulk, zo
     assert zoho_sandbox.run_bulk_jobs() == 1
     assert BulkJob.objects.get(job_id=job_id).added_count == 3
     assert len(zoho_sandbox.records("Contacts")) == 3
+
+
+def test_a_share_also_ends_when_its_time_is_up(bulk, zoho_sandbox, settings):
+    settings.SANDBOX_BULK_SECONDS_PER_READ = 0  # at least one row per read, then the time is up
+    lines = "".join(f"p{n}@example.com,P{n}\n" for n in range(3))
+    job_id = bulk.create(upsert_body(bulk.file_id("Email,Last_Name\n" + lines))).json()["details"]["id"]
+    reads = [bulk.job(job_id).json() for _ in range(5)]
+    assert [r["resource"][0]["file"]["added_count"] for r in reads] == [0, 0, 1, 2, 3]
+    assert reads[-1]["status"] == "COMPLETED"
