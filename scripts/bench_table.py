@@ -65,6 +65,67 @@ def main():
     for pattern, title in (("memory_n*.json", "DEBUG off, as in production"),
                            ("debug_on_memory_n*.json", "DEBUG on: Django's debug query log included")):
         memory_table(pattern, title)
+    bulk_table()
+    kill_table()
+    qcluster_table()
+
+
+def bulk_table():
+    """First syncs by Bulk Write (`bench_sync --bulk auto` above BULK_WRITE_MIN_ROWS): n<N>_bulk.json."""
+    reports = sorted((json.loads(p.read_text()) for p in BENCH.glob("n*_bulk.json")), key=lambda r: r["customers"])
+    if not reports:
+        return
+    print()
+    print("| N | run | Zoho calls | credits | Bulk Write jobs | engine runs (slices) | wall s | own s | own rec/s | "
+          "records sent |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for report in reports:
+        for run in RUNS:
+            side = report["ours"].get(run)
+            if not side:
+                continue
+            sent = sum((side.get("records_sent") or {}).values())
+            print(f"| {report['customers']:,} | {run} | {side['zoho_calls']:,} | {side['credits']:,} | "
+                  f"{side.get('bulk_write_jobs', 0)} | {side.get('engine_runs', 1)} ({side.get('slices', '–')}) | "
+                  f"{side['wall_seconds']:,} | {side['own_seconds']:,} | {side['own_records_per_second']:,} | "
+                  f"{sent:,} |")
+
+
+def kill_table():
+    """`bench_kill`: kill -9 of sync_now mid-send, then a new sync_now: kill_n<N>.json."""
+    reports = sorted((json.loads(p.read_text()) for p in BENCH.glob("kill_n*.json")), key=lambda r: r["customers"])
+    if not reports:
+        return
+    print()
+    print("| N | sending by | upserts before the kill | confirmed / held by Zoho at the kill | second run: records "
+          "sent | its upserts (needed) | duplicates in Zoho |")
+    print("|---|---|---|---|---|---|---|")
+    for r in reports:
+        first, second, dup = r["first_run"], r["second_run"], r["duplicates_in_zoho"]
+        print(f"| {r['customers']:,} | {'Bulk Write' if r['bulk'] == 'auto' else 'upserts'} | "
+              f"{sum(first['upserts_before_kill'].values())} | {sum(first['records_confirmed'].values()):,} / "
+              f"{first['records_held_by_zoho']:,} | {sum(second['records_confirmed_now'].values()):,} | "
+              f"{sum(second['upserts'].values())} ({sum(second['upserts_needed'].values())}) | "
+              f"{dup['within_a_module'] + dup['contact_and_lead']} of {dup['records']:,} records |")
+
+
+def qcluster_table():
+    """`bench_qcluster`: a whole first sync by a real qcluster with a short timeout: qcluster_n<N>.json."""
+    reports = sorted((json.loads(p.read_text()) for p in BENCH.glob("qcluster_n*.json")),
+                     key=lambda r: r["customers"])
+    if not reports:
+        return
+    print()
+    print("| N | Q_TIMEOUT s | SYNC_SLICE_SECONDS | finished | runs | slices | worker timeouts | wall s | Zoho calls | "
+          "credits | records confirmed | duplicates in Zoho |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in reports:
+        dup = r["duplicates_in_zoho"]
+        print(f"| {r['customers']:,} | {r['q_timeout']} | {r['sync_slice_seconds']} | "
+              f"{'yes' if r['finished'] else 'no'} | {len(r['runs'])} | {r['slices']} | "
+              f"{r['worker_timeouts_in_log']} | "
+              f"{r['wall_seconds']:,} | {r['zoho_calls']:,} | {r['credits']:,} | "
+              f"{sum(r['records_confirmed'].values()):,} | {dup['within_a_module'] + dup['contact_and_lead']} |")
 
 
 def memory_table(pattern: str, title: str):
