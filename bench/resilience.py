@@ -28,7 +28,7 @@ from bench.clusters import ROOT, Clusters, process_env
 from bench.measure import UPSERT
 from bench.scaleout import own_queue
 from sandbox.zoho.models import ApiCall, Record
-from syncs.models import PERSON_MODULES, SyncedRecord, SyncRun, SyncSettings
+from syncs.models import PERSON_MODULES, BulkJob, SyncedRecord, SyncRun, SyncSettings
 from syncs.tasks import tick
 
 NEVER = str(10**9)
@@ -110,6 +110,13 @@ def kill_mid_send(customers: int, kill_after_upserts: int, bulk: bool, q_timeout
     }
 
 
+def sync_done(sync_settings) -> bool:
+    """The sync's last run succeeded (a run that started Bulk Write jobs ends partial; later runs collect them)."""
+    last = SyncRun.objects.filter(settings=sync_settings).order_by("-pk").first()
+    return last is not None and last.status == SyncRun.Status.SUCCEEDED and not BulkJob.objects.filter(
+        settings=sync_settings).exists()
+
+
 def sync_under_qcluster(customers: int, q_timeout: int, slice_seconds: int, deadline_seconds: float,
                         progress=lambda message: None) -> dict:
     bench = fixtures.create_bench(customers, progress)
@@ -124,8 +131,7 @@ def sync_under_qcluster(customers: int, q_timeout: int, slice_seconds: int, dead
             while time.monotonic() < deadline and clusters.alive():
                 tick()  # what the schedule does every minute: due syncs, dead runs, ended waits
                 ticks += 1
-                runs = SyncRun.objects.filter(settings=bench.sync_settings)
-                if runs.exists() and not runs.filter(status__in=SyncRun.ACTIVE).exists():
+                if sync_done(bench.sync_settings):
                     break
                 time.sleep(5)
             wall = time.monotonic() - started
@@ -136,7 +142,7 @@ def sync_under_qcluster(customers: int, q_timeout: int, slice_seconds: int, dead
     runs = list(SyncRun.objects.filter(settings=bench.sync_settings).order_by("pk"))
     return {
         "customers": customers, "q_timeout": q_timeout, "sync_slice_seconds": slice_seconds, "queue": queue,
-        "finished": bool(runs) and all(r.status not in SyncRun.ACTIVE for r in runs),
+        "finished": sync_done(bench.sync_settings),
         "wall_seconds": round(wall, 1), "ticks": ticks,
         "runs": [{"status": r.status, "stop_reason": r.stop_reason, "slices": r.slices, "created": r.created,
                   "updated": r.updated, "failed": r.failed, "zoho_calls": r.zoho_calls} for r in runs],
