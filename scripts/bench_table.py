@@ -70,15 +70,23 @@ def main():
     qcluster_table()
 
 
+def results(pattern: str) -> list[dict]:
+    return sorted((json.loads(p.read_text()) for p in BENCH.glob(pattern)), key=lambda r: r["customers"])
+
+
+def table_head(*columns: str) -> None:
+    print()
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+
+
 def bulk_table():
     """First syncs by Bulk Write (`bench_sync --bulk auto` above BULK_WRITE_MIN_ROWS): n<N>_bulk.json."""
-    reports = sorted((json.loads(p.read_text()) for p in BENCH.glob("n*_bulk.json")), key=lambda r: r["customers"])
+    reports = results("n*_bulk.json")
     if not reports:
         return
-    print()
-    print("| N | run | Zoho calls | credits | Bulk Write jobs | engine runs (slices) | wall s | own s | own rec/s | "
-          "records sent |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    table_head("N", "run", "Zoho calls", "credits", "Bulk Write jobs", "engine runs (slices)", "wall s", "own s",
+               "own rec/s", "records sent")
     for report in reports:
         for run in RUNS:
             side = report["ours"].get(run)
@@ -93,13 +101,11 @@ def bulk_table():
 
 def kill_table():
     """`bench_kill`: kill -9 of sync_now mid-send, then a new sync_now: kill_n<N>.json."""
-    reports = sorted((json.loads(p.read_text()) for p in BENCH.glob("kill_n*.json")), key=lambda r: r["customers"])
+    reports = results("kill_n*.json")
     if not reports:
         return
-    print()
-    print("| N | sending by | upserts before the kill | confirmed / held by Zoho at the kill | second run: records "
-          "sent | its upserts (needed) | duplicates in Zoho |")
-    print("|---|---|---|---|---|---|---|")
+    table_head("N", "sending by", "upserts before the kill", "confirmed / held by Zoho at the kill",
+               "second run: records sent", "its upserts (needed)", "duplicates in Zoho")
     for r in reports:
         first, second, dup = r["first_run"], r["second_run"], r["duplicates_in_zoho"]
         print(f"| {r['customers']:,} | {'Bulk Write' if r['bulk'] == 'auto' else 'upserts'} | "
@@ -111,14 +117,11 @@ def kill_table():
 
 def qcluster_table():
     """`bench_qcluster`: a whole first sync by a real qcluster with a short timeout: qcluster_n<N>.json."""
-    reports = sorted((json.loads(p.read_text()) for p in BENCH.glob("qcluster_n*.json")),
-                     key=lambda r: r["customers"])
+    reports = results("qcluster_n*.json")
     if not reports:
         return
-    print()
-    print("| N | Q_TIMEOUT s | SYNC_SLICE_SECONDS | finished | runs | slices | worker timeouts | wall s | Zoho calls | "
-          "credits | records confirmed | duplicates in Zoho |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    table_head("N", "Q_TIMEOUT s", "SYNC_SLICE_SECONDS", "finished", "runs", "slices", "worker timeouts", "wall s",
+               "Zoho calls", "credits", "records confirmed", "duplicates in Zoho")
     for r in reports:
         dup = r["duplicates_in_zoho"]
         print(f"| {r['customers']:,} | {r['q_timeout']} | {r['sync_slice_seconds']} | "
