@@ -17,18 +17,23 @@ are far fewer than people, and their lookups to Contacts need the ids the people
 (`SITE_URL`) is not used: a status read per job and run is enough, and works behind any firewall.
 """
 
+from itertools import islice
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.zoho.bulk_write import FAILED, MAX_ROWS, BulkWrite, scopes_granted
+from integrations.zoho.bulk_write import FAILED, MAX_ROWS, BulkWrite, FileTooLarge, scopes_granted
 from integrations.zoho.errors import ConfigurationError
-from syncs.models import PERSON_MODULES, BulkJob, SyncedRecord
+from syncs.bulk_spool import Spool, discard, records_of, row_chunks
+from syncs.models import PERSON_MODULES, BulkJob
 from syncs.outcomes import Outcome, Pending, write_outcome
 from syncs.reading import RECORD_KEY_PREFIX
 from syncs.run_context import BulkJobsPending
 
 MATCH_KEY = "Email"
+JOB_ROWS = MAX_ROWS  # rows per job
+SPOOL_CHUNK = 1000  # rows of a module held in memory before they are checked and written to the job's spool
 RESULT_CHUNK = 1000  # rows mapped and written per transaction when a job's result comes back
 
 
@@ -37,7 +42,8 @@ class BulkSending:
         self.ctx = ctx
         self.writer = writer
         self.enabled = False
-        self.buffers: dict[str, list[Pending]] = {module: [] for module in PERSON_MODULES}
+        self.taken: dict[str, list[Pending]] = {module: [] for module in PERSON_MODULES}
+        self.spools: dict[str, Spool] = {}
         self.started_rows = 0
         self._client = None
 
@@ -50,47 +56,54 @@ class BulkSending:
     # --- before planning ------------------------------------------------------------------------
 
     def follow(self) -> None:
-        """Collect what Zoho finished; BulkJobsPending while a job is still running."""
+        """Collect what Zoho finished; BulkJobsPending while a job is still running. Jobs a stopped run left
+        BUILDING were never started (or Zoho's answer was lost): their records are still dirty, planned again."""
         ctx = self.ctx
         if ctx.dry_run:
             return
+        jobs = BulkJob.objects.filter(settings=ctx.sync_settings)
+        for job in jobs.filter(state=BulkJob.State.BUILDING):
+            discard(job)
         unfinished = 0
-        for job in BulkJob.objects.filter(settings=ctx.sync_settings).exclude(state=BulkJob.State.FAILED) \
-                .order_by("pk"):
+        for job in jobs.exclude(state=BulkJob.State.FAILED).order_by("pk"):
             try:
                 status = self.client.job(job.job_id)
             finally:
                 ctx.note_calls()
             if not status.finished:
                 BulkJob.objects.filter(pk=job.pk).update(state=status.state)
-                unfinished += len(job.rows)
+                unfinished += job.row_count
             elif status.state == FAILED:
-                ctx.sample("bulk_write_failed", {"module": job.module, "job": job.job_id, "rows": len(job.rows),
+                ctx.sample("bulk_write_failed", {"module": job.module, "job": job.job_id, "rows": job.row_count,
                                                  "code": status.code})
-                BulkJob.objects.filter(pk=job.pk).update(state=BulkJob.State.FAILED, rows=[])
+                with transaction.atomic():
+                    job.rows.all().delete()
+                    BulkJob.objects.filter(pk=job.pk).update(state=BulkJob.State.FAILED)
             else:
-                ctx.run.progress_total += len(job.rows)
+                ctx.run.progress_total += job.row_count - job.collected
                 self.collect(job, status)
             ctx.beat()
         if unfinished:
             raise BulkJobsPending(unfinished, started=False)
 
     def collect(self, job: BulkJob, status) -> None:
+        """Map Zoho's result to the records, RESULT_CHUNK rows per transaction, each with the job's `collected`
+        mark: a collection stopped midway (a killed worker) goes on after the rows already recorded, and writes
+        none of them twice."""
         ctx, sync_settings = self.ctx, self.ctx.sync_settings
-        rows = job.rows
         try:
-            results = list(self.client.results(status, len(rows)))
+            results = self.client.results(status, job.row_count)
         finally:
             ctx.note_calls()
-        for start in range(0, len(rows), RESULT_CHUNK):
-            chunk = results[start:start + RESULT_CHUNK]
-            keys = [rows[index][0] for index, _ in chunk]
-            records = {r.key: r for r in SyncedRecord.objects.filter(settings=sync_settings, module=job.module,
-                                                                      key__in=keys)}
+        for _ in islice(results, job.collected):
+            pass  # recorded by an earlier collection
+        for start in range(job.collected, job.row_count, RESULT_CHUNK):
+            stop = min(start + RESULT_CHUNK, job.row_count)
+            rows = [row for chunk in row_chunks(job, start, stop) for row in chunk]
+            records = records_of(sync_settings, job.module, [key for _, key, _, _ in rows])
             outcome = Outcome()
             now = timezone.now()
-            for index, result in chunk:
-                key, digest, payload = rows[index]
+            for (_, result), (_, key, digest, payload) in zip(islice(results, stop - start), rows, strict=True):
                 pending = Pending(key, job.module, payload, digest, records.get(key))
                 if result.ok:
                     outcome.synced(sync_settings, pending, result.zoho_id, now)
@@ -101,10 +114,12 @@ class BulkSending:
                 outcome.finished(job.module, key)
             with transaction.atomic():
                 write_outcome(sync_settings, outcome, job.planned_at)
-                if start + RESULT_CHUNK >= len(rows):
-                    job.delete()
-            ctx.count_progress(len(chunk))
+                BulkJob.objects.filter(pk=job.pk).update(collected=stop)
+            job.collected = stop
+            ctx.count_progress(stop - start)
             ctx.beat()
+            ctx.after_batch()
+        discard(job)
 
     def decide(self, dirty_people: int) -> None:
         """Whether this run sends its people by Bulk Write. A FAILED job makes this one send use upserts."""
@@ -126,47 +141,82 @@ class BulkSending:
             return False
         if pending.key.startswith(RECORD_KEY_PREFIX) and pending.record and pending.record.zoho_id:
             return False  # a person from another Zoho org already written: updated by Zoho id, not by Email
-        buffer = self.buffers[pending.module]
-        buffer.append(pending)
-        if len(buffer) >= MAX_ROWS:
-            self.buffers[pending.module] = []
-            self.writer.send_by_upserts(pending.module, self.start(pending.module, buffer))
+        taken = self.taken[pending.module]
+        taken.append(pending)
+        if len(taken) >= SPOOL_CHUNK:
+            self.spool(pending.module)
         return True
 
-    def flush(self, module: str) -> list[Pending]:
-        """At the end of planning: the remainder as a job when big enough; what the writer must upsert."""
-        buffer, self.buffers[module] = self.buffers.get(module, []), []
-        if len(buffer) > settings.BULK_WRITE_MIN_ROWS:
-            return self.start(module, buffer)
-        return buffer
+    def spool(self, module: str) -> None:
+        """The module's taken records, checked as the writer checks a batch (deleted in Zoho, skipped by the
+        policy: done now), onto the module's spool; a spool full for one job is started."""
+        taken, self.taken[module] = self.taken[module], []
+        if not taken:
+            return
+        outcome = Outcome()
+        rows = self.writer.sendable(module, taken, outcome)
+        self.writer.record(outcome)
+        while rows:
+            spool = self.spools.get(module)
+            if spool is None:
+                spool = self.spools[module] = Spool(self.ctx.sync_settings, self.ctx.run, module, self.writer.started,
+                                                    MATCH_KEY)
+            room = JOB_ROWS - spool.rows
+            spool.add(rows[:room])
+            rows = rows[room:]
+            if spool.rows >= JOB_ROWS:
+                self.start(module)
 
-    def start(self, module: str, pendings: list[Pending]) -> list[Pending]:
-        """Start one job of these records; returns those left for upserts (all of them without the scope)."""
+    def flush(self, module: str) -> None:
+        """At the end of planning: the remainder as a job when big enough, else back to the writer's upserts."""
+        self.spool(module)
+        spool = self.spools.get(module)
+        if spool is not None and spool.rows > settings.BULK_WRITE_MIN_ROWS:
+            self.start(module)
+        else:
+            self.send_by_upserts(module)
+
+    def start(self, module: str) -> None:
+        """Start one job of the module's spool (upload + create); its rows go to upserts without the scope."""
         ctx = self.ctx
         if not self.enabled:
-            return pendings
-        outcome = Outcome()
-        rows = self.writer.sendable(module, pendings, outcome)
-        self.writer.record(outcome)
-        if not rows:
-            return []
+            self.send_by_upserts(module)
+            return
+        spool = self.spools[module]
         try:
-            job_id = self.client.start_upsert(module, [p.payload for p in rows], MATCH_KEY,
+            job_id = self.client.start_upsert(module, spool.payloads(), MATCH_KEY, columns=spool.columns(),
                                               field_types=self.field_types(module))
+        except FileTooLarge as exc:  # rows with much text: Zoho would refuse the file, upserts take them
+            ctx.sample("bulk_write_unavailable", {"module": module, "message": str(exc)})
+            self.send_by_upserts(module)
+            return
         except ConfigurationError as exc:
             if exc.code != "OAUTH_SCOPE_MISMATCH":
                 raise
             self.enabled = False  # this grant has no bulk scope: upserts, for this module and the rest
             ctx.sample("bulk_write_unavailable", {"module": module, "message": exc.explanation})
-            return rows
+            self.send_by_upserts(module)
+            return
         finally:
             ctx.note_calls()
-        BulkJob.objects.create(settings=ctx.sync_settings, run=ctx.run, module=module, job_id=job_id,
-                               rows=[[p.key, p.hash, p.payload] for p in rows], planned_at=self.writer.started)
-        self.started_rows += len(rows)
-        ctx.count_progress(len(rows))
+        # Killed before this line, the job stays BUILDING: the next run discards it and plans its records again,
+        # upserted by Email, so a job Zoho did accept creates no duplicate.
+        spool.started(job_id)
+        del self.spools[module]
+        self.started_rows += spool.rows
+        ctx.count_progress(spool.rows)
         ctx.beat()
-        return []
+
+    def send_by_upserts(self, module: str) -> None:
+        """The module's spool, read back a chunk at a time, through the writer's batches of 100."""
+        spool = self.spools.pop(module, None)
+        if spool is None:
+            return
+        try:
+            for pendings in spool.pendings():
+                self.writer.send_by_upserts(module, pendings)
+        finally:
+            spool.discard()
 
     def field_types(self, module: str) -> dict[str, str]:
         return {field["api_name"]: field.get("data_type", "") for field in self.ctx.crm.fields(module)

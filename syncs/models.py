@@ -440,11 +440,14 @@ class SyncRun(models.Model):
 
 
 class BulkJob(models.Model):
-    """A Zoho Bulk Write job this app started and has not yet collected (syncs/bulk_sending.py): its rows in
-    the job's input order, so each result row maps back to its record. A FAILED job is kept (without rows) only
-    until the next send, which then uses upserts."""
+    """A Zoho Bulk Write job this app is building, or started and has not yet collected (syncs/bulk_sending.py).
+    Its rows (`BulkJobRow`) are in the job's input order, so each result row maps back to its record. A job is
+    BUILDING (no Zoho job id yet) while its rows are written, until Zoho accepted it; one left BUILDING by a
+    stopped run is discarded by the next. A FAILED job is kept (without rows) only until the next send, which then
+    uses upserts."""
 
     class State(models.TextChoices):
+        BUILDING = "BUILDING", "Building"
         ADDED = "ADDED", "Added"
         IN_PROGRESS = "IN PROGRESS", "In progress"
         FAILED = "FAILED", "Failed"
@@ -452,9 +455,11 @@ class BulkJob(models.Model):
     settings = models.ForeignKey(SyncSettings, on_delete=models.CASCADE, related_name="bulk_jobs")
     run = models.ForeignKey("SyncRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     module = models.CharField(max_length=20)
-    job_id = models.CharField(max_length=40)
-    state = models.CharField(max_length=20, choices=State.choices, default=State.ADDED)
-    rows = models.JSONField(default=list, help_text="[key, change hash, payload] per row, in the job's order.")
+    job_id = models.CharField(max_length=40, blank=True, help_text="Zoho's job id; empty while building.")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.BUILDING)
+    row_count = models.PositiveIntegerField(default=0)
+    collected = models.PositiveIntegerField(default=0, help_text="Rows of Zoho's result already recorded: a "
+                                                                 "collection that stopped midway goes on from here.")
     planned_at = models.DateTimeField(help_text="When the run that planned these rows started: a store change "
                                                 "after it keeps the snapshot dirty.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -463,7 +468,24 @@ class BulkJob(models.Model):
         indexes = [models.Index(fields=["settings", "state"], name="syncs_bulkjob_state")]
 
     def __str__(self):
-        return f"{self.module} job {self.job_id} ({self.state})"
+        return f"{self.module} job {self.job_id or '(building)'} ({self.state})"
+
+
+class BulkJobRow(models.Model):
+    """One row of a Bulk Write job: the record it writes, the change hash and the payload sent, at its index in
+    the job's file (and in Zoho's result)."""
+
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="rows")
+    index = models.PositiveIntegerField()
+    key = models.CharField(max_length=254)
+    hash = models.CharField(max_length=64)
+    payload = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="syncs_bulkjobrow_index")]
+
+    def __str__(self):
+        return f"row {self.index} of {self.job}"
 
 
 class RecordError(models.Model):

@@ -50,13 +50,13 @@ class ZohoWriter:
 
     def flush_all(self, modules=WRITTEN_MODULES) -> None:
         for module in modules:
-            if self.bulk:
-                self.send_by_upserts(module, self.bulk.flush(module))
+            if self.bulk and module in PERSON_MODULES:
+                self.bulk.flush(module)  # a job, or the rows it took back through send_by_upserts
             self.flush(module)
             self.flush_deletes(module)
 
     def send_by_upserts(self, module: str, pendings: list[Pending]) -> None:
-        """Records Bulk Write did not take (too few for a job, or no bulk scope): batches of 100."""
+        """Records Bulk Write took back (too few for a job, or no bulk scope), a chunk at a time: batches of 100."""
         for start in range(0, len(pendings), BATCH):
             self.buffers[module].extend(pendings[start:start + BATCH])
             self.flush(module)

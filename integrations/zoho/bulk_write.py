@@ -4,12 +4,13 @@ Reference: https://www.zoho.com/crm/developer/docs/api/v8/bulk-write/overview.ht
 get-job-details, download-result) and `../shared/docs/zoho-crm-api.md` §10. The steps, each one call that
 never sleeps (the caller follows the job over later slices, or waits for the callback):
 
-1. `build_file(records, key)`: the records (dicts as for an upsert) as one CSV in an in-memory zip; the match
-   key is column 0, a lookup `{"id": …}` becomes a `Field.id` column.
-2. `BulkWrite.upload(file)`: POST to the data center's upload host; returns Zoho's file id.
+1. `build_file(records, key)`: the records (dicts as for an upsert) as one CSV in a zip in a temporary file,
+   written a row at a time; the match key is column 0, a lookup `{"id": …}` becomes a `Field.id` column.
+2. `BulkWrite.upload(file)`: POST to the data center's upload host, streamed from the file; returns Zoho's file id.
 3. `BulkWrite.create_upsert_job(module, file_id, file, ...)`: returns the job id (500 credits).
 4. `BulkWrite.job(job_id)`: the job's state now (ADDED, IN PROGRESS, COMPLETED, FAILED).
-5. `BulkWrite.results(status, rows)`: the result file, one `(row, RecordResult)` per input row, in input order.
+5. `BulkWrite.results(status, rows)`: the result file, saved to a temporary file as it downloads, then one
+   `(row, RecordResult)` per input row, in input order, read as they are used.
 
 Calls go through `ZohoCRM.request` (token, refresh, credits, concurrency slot, retries, error taxonomy). A
 grant without the bulk scopes raises ConfigurationError(code="OAUTH_SCOPE_MISMATCH") and leaves the
@@ -18,10 +19,13 @@ connection usable: the caller falls back to batch upserts.
 
 import csv
 import io
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
+from typing import BinaryIO
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -29,6 +33,7 @@ from .crm import RecordResult, ZohoCRM
 from .datacenters import DATA_CENTERS
 from .errors import ConfigurationError, ZohoError
 from .models import ZohoConnection
+from .multipart import MultipartFile
 
 API_VERSION = "v8"
 MAX_ROWS = 25_000
@@ -53,11 +58,16 @@ class Column:
 
 @dataclass(frozen=True)
 class BulkFile:
-    """One zipped CSV ready to upload; `columns[0]` is the match key."""
+    """One zipped CSV ready to upload, in a binary file (a temporary file: `close()` deletes it); `columns[0]` is
+    the match key."""
 
-    content: bytes
+    file: BinaryIO
     columns: tuple[Column, ...]
     rows: int
+
+    @property
+    def size(self) -> int:
+        return self.file.seek(0, io.SEEK_END)
 
     def field_mappings(self) -> list[dict]:
         mappings = []
@@ -67,6 +77,19 @@ class BulkFile:
                 mapping["find_by"] = column.find_by
             mappings.append(mapping)
         return mappings
+
+    def close(self) -> None:
+        self.file.close()
+
+    def __enter__(self) -> "BulkFile":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+class FileTooLarge(ValueError):
+    """The zipped file is over Zoho's 25 MB: Zoho would refuse it (FILE_TOO_LARGE)."""
 
 
 @dataclass(frozen=True)
@@ -111,15 +134,28 @@ def _int(value) -> int:
 
 # --- the file --------------------------------------------------------------------------------------------
 
-def _columns(records: Sequence[Mapping], key: str) -> tuple[Column, ...]:
-    names: dict[str, None] = {key: None}
+class ColumnSet:
+    """The columns of a file whose records are seen one at a time: every key any record has, in order of first
+    appearance after the match key; a key any record gives as a lookup (`{"id": …}`) is a `Field.id` column."""
+
+    def __init__(self, key: str):
+        self.lookups: dict[str, bool] = {key: False}
+
+    def add(self, record: Mapping) -> None:
+        for name, value in record.items():
+            if name != "id":
+                self.lookups[name] = self.lookups.get(name, False) or isinstance(value, Mapping)
+
+    def columns(self) -> tuple[Column, ...]:
+        return tuple(Column(f"{name}.id", name, "id") if lookup else Column(name, name)
+                     for name, lookup in self.lookups.items())
+
+
+def _columns(records: Iterable[Mapping], key: str) -> tuple[Column, ...]:
+    column_set = ColumnSet(key)
     for record in records:
-        names.update(dict.fromkeys(name for name in record if name != "id"))
-    columns = []
-    for name in names:
-        is_lookup = any(isinstance(record.get(name), Mapping) for record in records)
-        columns.append(Column(f"{name}.id", name, "id") if is_lookup else Column(name, name))
-    return tuple(columns)
+        column_set.add(record)
+    return column_set.columns()
 
 
 def _cell(value, data_type: str, zone: ZoneInfo) -> str:
@@ -143,36 +179,58 @@ def _cell(value, data_type: str, zone: ZoneInfo) -> str:
     return str(value)
 
 
-def build_file(records: Sequence[Mapping], key: str, *, field_types: Mapping[str, str] | None = None,
-               time_zone: str = "UTC") -> BulkFile:
-    """The records (dicts as for an upsert, sharing their keys) as one zipped CSV, in input order.
+def build_file(records: Iterable[Mapping], key: str, *, columns: Sequence[Column] | None = None,
+               field_types: Mapping[str, str] | None = None, time_zone: str = "UTC") -> BulkFile:
+    """The records (dicts as for an upsert) as one zipped CSV in a temporary file, in input order.
 
-    `key` (the match field, e.g. "Email") is column 0 and the job's `find_by`; every row needs it.
-    `field_types` (API name → Zoho data_type, from the field metadata) turns ISO dates and datetimes into
-    Zoho's bulk formats, datetimes in `time_zone` (the Zoho user's). A key missing from a row is an empty
-    cell, which clears the field as null does. ValueError for an empty, too long or too wide file.
+    `key` (the match field, e.g. "Email") is column 0 and the job's `find_by`; every row needs it. `columns`
+    (from a `ColumnSet` that saw every record) lets the records be any iterable, read once as the file is written
+    (rows streamed from a database); without it they must be a sequence. `field_types` (API name → Zoho
+    data_type, from the field metadata) turns ISO dates and datetimes into Zoho's bulk formats, datetimes in
+    `time_zone` (the Zoho user's). A key missing from a row is an empty cell, which clears the field as null does.
+    ValueError for an empty, too long or too wide file (FileTooLarge over 25 MB zipped).
     """
-    if not records or len(records) > MAX_ROWS:
-        raise ValueError(f"A Bulk Write file takes 1–{MAX_ROWS} records, not {len(records)}.")
-    if any(not record.get(key) for record in records):
-        raise ValueError(f"Every record of a Bulk Write upsert needs its match key {key!r}.")
-    columns = _columns(records, key)
+    if columns is None:
+        records = list(records) if not isinstance(records, Sequence) else records
+        columns = _columns(records, key)
+    columns = tuple(columns)
+    if not columns or columns[0].api_name != key:
+        raise ValueError(f"The match key {key!r} must be the file's first column.")
     if len(columns) > MAX_COLUMNS:
         raise ValueError(f"A Bulk Write file takes at most {MAX_COLUMNS} columns, not {len(columns)}.")
     types, zone = field_types or {}, ZoneInfo(time_zone)
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow([column.header for column in columns])
-    for record in records:
-        writer.writerow([_cell(record.get(column.api_name), types.get(column.api_name, ""), zone)
-                         for column in columns])
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(CSV_NAME, text.getvalue().encode("utf-8"))
-    content = buffer.getvalue()
-    if len(content) > MAX_FILE_BYTES:
-        raise ValueError(f"The zipped Bulk Write file is {len(content)} bytes; Zoho takes at most {MAX_FILE_BYTES}.")
-    return BulkFile(content=content, columns=columns, rows=len(records))
+    with ExitStack() as on_error:
+        file = on_error.enter_context(tempfile.TemporaryFile())
+        rows = _write_csv(file, records, key, columns, types, zone)
+        bulk_file = BulkFile(file=file, columns=columns, rows=rows)
+        if not 0 < rows <= MAX_ROWS:
+            raise ValueError(f"A Bulk Write file takes 1–{MAX_ROWS} records, not {rows}.")
+        if bulk_file.size > MAX_FILE_BYTES:
+            raise FileTooLarge(f"The zipped Bulk Write file is {bulk_file.size} bytes; Zoho takes at most "
+                               f"{MAX_FILE_BYTES}.")
+        file.seek(0)
+        on_error.pop_all()  # the caller closes the file
+    return bulk_file
+
+
+def _write_csv(file: BinaryIO, records: Iterable[Mapping], key: str, columns: tuple[Column, ...],
+               types: Mapping[str, str], zone: ZoneInfo) -> int:
+    """Write the zip with its one CSV member, a row at a time; the rows written (stops past MAX_ROWS)."""
+    rows = 0
+    with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive, \
+            archive.open(CSV_NAME, "w") as member, \
+            io.TextIOWrapper(member, encoding="utf-8", newline="") as text:
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow([column.header for column in columns])
+        for record in records:
+            if not record.get(key):
+                raise ValueError(f"Every record of a Bulk Write upsert needs its match key {key!r}.")
+            rows += 1
+            if rows > MAX_ROWS:
+                break
+            writer.writerow([_cell(record.get(column.api_name), types.get(column.api_name, ""), zone)
+                             for column in columns])
+    return rows
 
 
 # --- the result ------------------------------------------------------------------------------------------
@@ -198,25 +256,44 @@ def _row_result(row: Mapping[str, str]) -> RecordResult:
                         field=field, details={"errors": errors} if errors else {})
 
 
-def parse_result(content: bytes, rows: int) -> Iterator[tuple[int, RecordResult]]:
-    """(row index, RecordResult) for each of the `rows` input rows, from Zoho's zipped result CSV."""
+def parse_result(source: bytes | BinaryIO, rows: int) -> Iterator[tuple[int, RecordResult]]:
+    """(row index, RecordResult) for each of the `rows` input rows, from Zoho's zipped result CSV (bytes, or a
+    binary file, closed once the rows are read). The file is checked first (one CSV, a STATUS column, one row per
+    input row), so a result that does not fit raises before any row is used; the rows are then read one by one."""
+    file = io.BytesIO(source) if isinstance(source, bytes) else source
+    with ExitStack() as on_error:
+        on_error.callback(file.close)
+        counted = sum(1 for _ in _result_rows(file))
+        if counted != rows:
+            raise ZohoError(f"Zoho's Bulk Write result has {counted} rows for {rows} records.",
+                            code="unexpected_response")
+        on_error.pop_all()
+    return _results(file)
+
+
+def _results(file: BinaryIO) -> Iterator[tuple[int, RecordResult]]:
+    with file:
+        for index, row in enumerate(_result_rows(file)):
+            yield index, _row_result(row)
+
+
+def _result_rows(file: BinaryIO) -> Iterator[dict[str, str]]:
+    """The result CSV's rows as dicts, read from the zip as they are parsed."""
+    file.seek(0)
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        with zipfile.ZipFile(file) as archive:
             names = [name for name in archive.namelist() if name.lower().endswith(".csv")]
             if len(names) != 1:
                 raise ZohoError(f"Zoho's Bulk Write result holds {len(names)} CSV files, not one.",
                                 code="unexpected_response")
-            text = archive.read(names[0]).decode("utf-8-sig")
+            with archive.open(names[0]) as member, io.TextIOWrapper(member, encoding="utf-8-sig",
+                                                                    newline="") as text:
+                reader = csv.DictReader(text)
+                if "STATUS" not in (reader.fieldnames or []):
+                    raise ZohoError("Zoho's Bulk Write result has no STATUS column.", code="unexpected_response")
+                yield from reader
     except zipfile.BadZipFile:
         raise ZohoError("Zoho's Bulk Write result is not a zip file.", code="unexpected_response")
-    reader = csv.DictReader(io.StringIO(text))
-    if "STATUS" not in (reader.fieldnames or []):
-        raise ZohoError("Zoho's Bulk Write result has no STATUS column.", code="unexpected_response")
-    results = [_row_result(row) for row in reader]
-    if len(results) != rows:
-        raise ZohoError(f"Zoho's Bulk Write result has {len(results)} rows for {rows} records.",
-                        code="unexpected_response")
-    yield from enumerate(results)
 
 
 # --- the client ------------------------------------------------------------------------------------------
@@ -287,10 +364,11 @@ class BulkWrite:
         if dc is None:
             raise ConfigurationError("The data center of this Zoho connection is unknown: cannot upload a Bulk "
                                      "Write file.", code="unknown_data_center")
+        body = MultipartFile("file", "records.zip", "application/zip", file.file)  # streamed from the file
         doc = self.crm.request(
-            "POST", f"{dc.upload_host.rstrip('/')}/crm/{API_VERSION}/upload", label="Bulk Write upload",
-            files={"file": ("records.zip", file.content, "application/zip")},
-            headers={"feature": "bulk-write", "X-CRM-ORG": self.zgid}, scope_needs_reauth=False,
+            "POST", f"{dc.upload_host.rstrip('/')}/crm/{API_VERSION}/upload", label="Bulk Write upload", data=body,
+            headers={"feature": "bulk-write", "X-CRM-ORG": self.zgid, "Content-Type": body.content_type},
+            scope_needs_reauth=False,
         )
         if isinstance(doc, dict) and doc.get("status") == "error":  # Zoho may refuse a file with HTTP 200
             raise ConfigurationError(f"Zoho refused the Bulk Write file: {doc.get('code')} ({doc.get('message')}).",
@@ -318,11 +396,13 @@ class BulkWrite:
             raise ZohoError("Zoho's answer to the Bulk Write job has no job id.", code="unexpected_response")
         return str(job_id)
 
-    def start_upsert(self, module: str, records: Sequence[Mapping], key: str, *, callback_url: str | None = None,
+    def start_upsert(self, module: str, records: Iterable[Mapping], key: str, *,
+                     columns: Sequence[Column] | None = None, callback_url: str | None = None,
                      field_types: Mapping[str, str] | None = None, time_zone: str = "UTC") -> str:
-        """build_file + upload + create_upsert_job: the job id of `records` (input order = result order)."""
-        file = build_file(records, key, field_types=field_types, time_zone=time_zone)
-        return self.create_upsert_job(module, self.upload(file), file, callback_url=callback_url)
+        """build_file + upload + create_upsert_job: the job id of `records` (input order = result order). The
+        file lives on disk only for the upload."""
+        with build_file(records, key, columns=columns, field_types=field_types, time_zone=time_zone) as file:
+            return self.create_upsert_job(module, self.upload(file), file, callback_url=callback_url)
 
     def job(self, job_id: str) -> JobStatus:
         """The job's state now (one call, no waiting)."""
@@ -333,7 +413,8 @@ class BulkWrite:
         return JobStatus.from_doc(doc, job_id)
 
     def results(self, status: JobStatus, rows: int) -> Iterator[tuple[int, RecordResult]]:
-        """Download a COMPLETED job's result; (row index, RecordResult) for each of its `rows` input rows."""
+        """Download a COMPLETED job's result to a temporary file (deleted once read); (row index, RecordResult)
+        for each of its `rows` input rows, read from the file as they are iterated."""
         if status.state != COMPLETED or not status.download_url:
             raise ZohoError(f"Bulk Write job {status.job_id} has no result to download (state {status.state}).",
                             code="no_result")
@@ -344,12 +425,16 @@ class BulkWrite:
         if host.scheme != urlsplit(self.connection.api_domain).scheme or not trusted:
             raise ZohoError(f"Zoho named an unexpected download host {host.netloc!r} for Bulk Write job "
                             f"{status.job_id}; the access token is not sent there.", code="untrusted_download")
-        content = self.crm.request("GET", url, label=f"Bulk Write result {status.job_id}", binary=True,
-                                   scope_needs_reauth=False)
-        if not isinstance(content, bytes):
-            raise ZohoError(f"Zoho sent no result file for Bulk Write job {status.job_id}.",
-                            code="unexpected_response")
-        return parse_result(content, rows)
+        with ExitStack() as on_error:
+            file = on_error.enter_context(tempfile.TemporaryFile())
+            self.crm.request("GET", url, label=f"Bulk Write result {status.job_id}", into=file,
+                             scope_needs_reauth=False)
+            if not file.seek(0, io.SEEK_END):
+                raise ZohoError(f"Zoho sent no result file for Bulk Write job {status.job_id}.",
+                                code="unexpected_response")
+            results = parse_result(file, rows)
+            on_error.pop_all()  # parse_result's iterator closes the file
+        return results
 
 
 def chunks(records: Sequence, size: int = MAX_ROWS) -> Iterable[Sequence]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, datetime, timedelta
+from typing import BinaryIO
 
 from django.utils import timezone
 
@@ -254,11 +255,14 @@ class ZohoCRM:
         return self.request(method, f"{self.connection.api_domain.rstrip('/')}/crm/{API_VERSION}/{path}",
                             label=path, **kwargs)
 
-    def request(self, method: str, url: str, *, label: str = "", params=None, json=None, files=None, headers=None,
-                cost: int = 1, per_record: bool = False, binary: bool = False,
-                scope_needs_reauth: bool = True) -> dict | bytes | None:
+    def request(self, method: str, url: str, *, label: str = "", params=None, json=None, data=None, files=None,
+                headers=None, cost: int = 1, per_record: bool = False, into: BinaryIO | None = None,
+                scope_needs_reauth: bool = True) -> dict | None:
         """One logical call to any Zoho URL of this connection (with retries, token refresh, credits and a
-        concurrency slot). Returns the JSON body (None for 204/304), or the raw bytes with `binary=True`.
+        concurrency slot). Returns the JSON body (None for 204/304, and for a body saved `into` a file).
+
+        `data`: a streamed body (a file-like object with a length), rewound before each attempt. `into`: a binary
+        file the body of a 200 answer is written to as it arrives, instead of being held in memory.
 
         `scope_needs_reauth=False`: an OAUTH_SCOPE_MISMATCH raises ConfigurationError and leaves the connection
         usable (for optional features such as Bulk Write, whose scopes older grants lack).
@@ -274,12 +278,17 @@ class ZohoCRM:
             limits.spend(connection, cost)
             self.calls += 1
             self.credits += cost
+            if data is not None:
+                data.seek(0)
             try:
                 with limits.concurrency_slot(connection, sleep=self.sleep):
                     response = transport.send(
-                        method, url, params=params, json=json, files=files, session=self.session,
+                        method, url, params=params, json=json, data=data, files=files, session=self.session,
                         headers={"Authorization": f"Zoho-oauthtoken {token}", **(headers or {})},
+                        stream=into is not None,
                     )
+                    if into is not None and response.status_code == 200:
+                        transport.save_body(response, into)
             except TransientError:
                 if attempt + 1 >= self.backoff.attempts:
                     raise
@@ -290,8 +299,8 @@ class ZohoCRM:
             status = response.status_code
             if status in (204, 304):
                 return None
-            if binary and status == 200:
-                return response.content
+            if into is not None and status == 200:
+                return None
             doc = _json(response)
             code = str(doc.get("code", "")) if isinstance(doc, dict) else ""
             if status == 401 and code == "INVALID_TOKEN" and not refreshed:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from typing import BinaryIO
 
 import requests
 from django.conf import settings
@@ -21,6 +22,7 @@ from .errors import TransientError
 
 VERSION = "0.1.0"
 USER_AGENT = f"ZohoStoreSync/{VERSION}"
+BODY_BLOCK = 64 * 1024  # bytes read at a time from a streamed answer
 
 
 _local = threading.local()
@@ -63,6 +65,21 @@ def send(method: str, url: str, *, session: requests.Session | None = None, **kw
     except requests.RequestException as exc:
         host = requests.utils.urlparse(url).netloc
         raise TransientError(f"Could not reach {host}: {type(exc).__name__}.", code="network_error")
+
+
+def save_body(response: requests.Response, into: BinaryIO) -> None:
+    """Write a streamed response's body into a binary file as it arrives (from the file's start); a connection
+    lost midway is a TransientError, as it is before the answer."""
+    into.seek(0)
+    into.truncate()
+    try:
+        for block in response.iter_content(BODY_BLOCK):
+            into.write(block)
+    except requests.RequestException as exc:
+        host = requests.utils.urlparse(response.url).netloc
+        raise TransientError(f"Lost the connection to {host} while reading its answer: {type(exc).__name__}.",
+                             code="network_error")
+    into.seek(0)
 
 
 def retry_after_seconds(response: requests.Response) -> float | None:

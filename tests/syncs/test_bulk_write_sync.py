@@ -82,7 +82,7 @@ def test_a_big_send_goes_as_one_job_per_module_and_the_next_runs_collect_every_r
     sync_settings.refresh_from_db()
     assert sync_settings.next_sync_at <= timezone.now() + timedelta(seconds=61)  # due again in about a minute
     jobs = {job.module: job for job in BulkJob.objects.all()}
-    assert set(jobs) == {CONTACTS, LEADS} and all(len(job.rows) > MIN_ROWS for job in jobs.values())
+    assert set(jobs) == {CONTACTS, LEADS} and all(job.row_count > MIN_ROWS for job in jobs.values())
     assert [c["credits"] for c in job_creations(zoho_sandbox)] == [500, 500]
     assert not upserts(zoho_sandbox, CONTACTS) and not upserts(zoho_sandbox, LEADS)
     assert first.credits == sum(c["credits"] for c in zoho_sandbox.calls())
@@ -94,7 +94,7 @@ def test_a_big_send_goes_as_one_job_per_module_and_the_next_runs_collect_every_r
     assert len(job_creations(zoho_sandbox)) == 2  # the rows of a pending job were not planned again
     assert not BulkJob.objects.exists()
     deals = SyncedRecord.objects.filter(module=DEALS).count()  # planned once the people's jobs were collected
-    assert sum(run.created for run in later) == sum(len(job.rows) for job in jobs.values()) + deals
+    assert sum(run.created for run in later) == sum(job.row_count for job in jobs.values()) + deals
     assert not SyncedRecord.objects.exclude(status="synced").exists()
     assert not CustomerSnapshot.objects.filter(dirty=True, email__in=SyncedRecord.objects.values("key")).exists()
     assert_org_matches_records(zoho_sandbox)
@@ -114,7 +114,7 @@ def test_rows_zoho_refuses_in_a_job_land_in_the_inbox(zoho_sandbox, sandbox_conn
     FieldMapping.objects.create(settings=sync_settings, module=CONTACTS, position=99, store_field="city",
                                 zoho_field=unique)
     runs = [sync(sync_settings)]
-    job_rows = {job.module: len(job.rows) for job in BulkJob.objects.all()}
+    job_rows = {job.module: job.row_count for job in BulkJob.objects.all()}
     runs += sync_until_collected(sync_settings)
 
     records = Counter(SyncedRecord.objects.filter(module=CONTACTS).values_list("status", flat=True))
@@ -134,7 +134,7 @@ def test_a_job_zoho_fails_leaves_its_rows_pending_and_a_later_run_sends_them(
     zoho_sandbox.fault(bulk_fail_next=1)  # the first job (Contacts) fails
     sync_settings = make_settings(sandbox_connection)
     sync(sync_settings)
-    contacts = len(BulkJob.objects.get(module=CONTACTS).rows)
+    contacts = BulkJob.objects.get(module=CONTACTS).row_count
 
     runs = sync_until_collected(sync_settings)
 

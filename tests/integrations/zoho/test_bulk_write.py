@@ -10,6 +10,7 @@ from integrations.zoho.bulk_write import (
     FAILED,
     IN_PROGRESS,
     MAX_ROWS,
+    BulkFile,
     BulkWrite,
     JobStatus,
     build_file,
@@ -45,8 +46,13 @@ def bulk_for(connection, no_sleep, zgid=ZGID):
     return BulkWrite(connection, crm=crm, zgid=zgid)
 
 
-def csv_rows(content: bytes) -> list[list[str]]:
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+def content(file: BulkFile) -> bytes:
+    file.file.seek(0)
+    return file.file.read()
+
+
+def csv_rows(file: BulkFile) -> list[list[str]]:
+    with zipfile.ZipFile(io.BytesIO(content(file))) as archive:
         (name,) = archive.namelist()
         return list(csv.reader(io.StringIO(archive.read(name).decode())))
 
@@ -76,7 +82,7 @@ def job_doc(status, **file):
 
 def test_the_file_is_one_csv_in_a_zip_with_the_key_first_and_lookups_by_id():
     file = build_file(RECORDS, "Email", field_types={"Birthday": "date"})
-    rows = csv_rows(file.content)
+    rows = csv_rows(file)
     assert rows[0] == ["Email", "Last_Name", "Newsletter", "Account_Name.id", "Tags_Multi", "Birthday", "Phone"]
     assert rows[1] == ["ada@example.com", "Lovelace", "true", "41", "a;b", "12/10/1815", ""]
     assert rows[2] == ["alan@example.com", "Turing", "false", "", "", "", "+44 1"]
@@ -90,12 +96,12 @@ def test_the_file_is_one_csv_in_a_zip_with_the_key_first_and_lookups_by_id():
 def test_datetimes_are_written_in_the_zoho_users_time_zone():
     file = build_file([{"Email": "a@example.com", "Seen": "2026-12-03T08:30:00+00:00"}], "Email",
                       field_types={"Seen": "datetime"}, time_zone="Asia/Kolkata")
-    assert csv_rows(file.content)[1] == ["a@example.com", "12/03/2026 14:00:00"]
+    assert csv_rows(file)[1] == ["a@example.com", "12/03/2026 14:00:00"]
 
 
 def test_the_key_column_comes_first_even_when_records_list_it_later():
     file = build_file([{"Last_Name": "X", "Email": "x@example.com"}], "Email")
-    assert csv_rows(file.content)[0] == ["Email", "Last_Name"]
+    assert csv_rows(file)[0] == ["Email", "Last_Name"]
 
 
 @pytest.mark.parametrize("records, message", [
@@ -122,7 +128,7 @@ def test_upload_goes_to_the_upload_host_with_zohos_headers(http, connection, no_
     assert bulk.upload(file) == FILE_ID
     upload = http.calls[1].request
     assert upload.headers["Content-Type"].startswith("multipart/form-data")
-    assert file.content in upload.body and b'name="file"; filename="records.zip"' in upload.body
+    assert content(file) in upload.body and b'name="file"; filename="records.zip"' in upload.body
     assert (bulk.calls, bulk.credits) == (2, 2)  # the org's zgid once, then the upload
 
 

@@ -124,7 +124,7 @@ def test_a_file_over_25000_rows_is_refused_with_zohos_code(zoho_sandbox):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("records.csv", rows)
-    too_long = BulkFile(content=buffer.getvalue(), columns=small.columns, rows=sandbox_bulk.MAX_ROWS + 1)
+    too_long = BulkFile(file=buffer, columns=small.columns, rows=sandbox_bulk.MAX_ROWS + 1)
     file_id = bulk.upload(too_long)
     with pytest.raises(ConfigurationError) as caught:
         bulk.create_upsert_job("Contacts", file_id, too_long)
