@@ -199,6 +199,8 @@ class BulkSending:
             return
         finally:
             ctx.note_calls()
+        if ctx.hooks.after_upsert:
+            ctx.hooks.after_upsert(ctx.run)
         # Killed before this line, the job stays BUILDING: the next run discards it and plans its records again,
         # upserted by Email, so a job Zoho did accept creates no duplicate.
         spool.started(job_id)

@@ -68,8 +68,8 @@ class BulkJobsPending(Exception):
 @dataclass
 class Hooks:
     """What tests and callers may inject: how the Zoho client waits between its own retries, a call when Zoho
-    has answered a batch (before it is recorded), and a call after every recorded batch. Tests raise from
-    these to stop a worker dead."""
+    has answered a batch or accepted a Bulk Write job (before it is recorded), and a call after every recorded
+    batch (or chunk of a Bulk Write result). Tests raise from these to stop a worker dead."""
 
     sleep: Callable[[float], None] = time.sleep
     after_upsert: Callable[[SyncRun], None] | None = None

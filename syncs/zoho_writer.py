@@ -56,10 +56,14 @@ class ZohoWriter:
             self.flush_deletes(module)
 
     def send_by_upserts(self, module: str, pendings: list[Pending]) -> None:
-        """Records Bulk Write took back (too few for a job, or no bulk scope), a chunk at a time: batches of 100."""
-        for start in range(0, len(pendings), BATCH):
-            self.buffers[module].extend(pendings[start:start + BATCH])
-            self.flush(module)
+        """Records Bulk Write took back (too few for a job, or no bulk scope), a chunk at a time: into the
+        module's batches of 100 (the last one is sent by `flush_all`)."""
+        buffer = self.buffers[module]
+        for pending in pendings:
+            buffer.append(pending)
+            if len(buffer) >= BATCH:
+                self.flush(module)
+                buffer = self.buffers[module]
 
     def record(self, outcome: Outcome) -> None:
         """Save a decision made without Zoho (unchanged, skipped, refused by pre-validation)."""

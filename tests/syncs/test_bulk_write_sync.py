@@ -2,13 +2,19 @@
 module, collected by the next runs (created/updated → synced with Zoho ids, refused rows → the inbox), a job
 Zoho fails leaves its rows for a later run, and a grant without the bulk scopes falls back to upserts."""
 
+import csv
+import io
+import zipfile
 from collections import Counter
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from integrations.zoho.models import ZohoApiClient, ZohoConnection
+from sandbox.zoho.models import BulkJob as ZohoSideJob
+from syncs import bulk_sending, bulk_spool
 from syncs.engine import Hooks, run_sync
 from syncs.models import (
     CONTACTS,
@@ -16,6 +22,7 @@ from syncs.models import (
     LEADS,
     PERSON_MODULES,
     BulkJob,
+    BulkJobRow,
     CustomerSnapshot,
     FieldMapping,
     RecordError,
@@ -37,8 +44,12 @@ def shop(store_sandbox, settings):
     return store_sandbox.app_store(store_sandbox.woocommerce("big", customers=CUSTOMERS, seed="bulk"))
 
 
-def sync(sync_settings) -> SyncRun:
-    return run_sync(sync_settings, hooks=Hooks(sleep=no_sleep))
+class WorkerKilled(BaseException):
+    pass
+
+
+def sync(sync_settings, **hooks) -> SyncRun:
+    return run_sync(sync_settings, hooks=Hooks(sleep=no_sleep, **hooks))
 
 
 def calls(zoho_sandbox, *, method=None, ending="") -> list[dict]:
@@ -60,6 +71,19 @@ def sync_until_collected(sync_settings, runs=6) -> list[SyncRun]:
         if done[-1].stop_reason != SyncRun.StopReason.BULK_WRITE:
             return done
     raise AssertionError(f"still waiting for Bulk Write after {runs} runs")
+
+
+def uploaded_emails(job: BulkJob) -> list[str]:
+    """The Email column of the file Zoho received for the job, in row order."""
+    with zipfile.ZipFile(io.BytesIO(bytes(ZohoSideJob.objects.get(job_id=job.job_id).file.content))) as archive:
+        (name,) = archive.namelist()
+        rows = list(csv.reader(io.StringIO(archive.read(name).decode())))
+    column = rows[0].index("Email")
+    return [row[column] for row in rows[1:]]
+
+
+def spooled_emails(job: BulkJob) -> list[str]:
+    return [payload["Email"] for payload in job.rows.order_by("index").values_list("payload", flat=True)]
 
 
 def assert_org_matches_records(zoho_sandbox):
@@ -206,3 +230,117 @@ def test_a_preview_of_a_big_send_starts_no_job_and_changes_nothing(zoho_sandbox,
     assert preview.status == SyncRun.Status.SUCCEEDED and preview.created > MIN_ROWS
     assert not job_creations(zoho_sandbox) and not BulkJob.objects.exists()
     assert not SyncedRecord.objects.exists()
+
+
+def test_a_jobs_rows_are_spooled_in_input_order_a_chunk_at_a_time_and_a_full_job_starts_the_next(
+        zoho_sandbox, sandbox_connection, shop, monkeypatch):
+    monkeypatch.setattr(bulk_sending, "SPOOL_CHUNK", 7)  # rows held in memory before they are written
+    monkeypatch.setattr(bulk_spool, "READ_CHUNK", 4)  # rows read back per query for the file
+    monkeypatch.setattr(bulk_sending, "JOB_ROWS", 15)  # a smaller job limit than Zoho's 25,000
+    sync_settings = make_settings(sandbox_connection)
+
+    first = sync(sync_settings)
+
+    assert first.stop_reason == SyncRun.StopReason.BULK_WRITE
+    jobs = list(BulkJob.objects.order_by("pk"))
+    contacts = [job for job in jobs if job.module == CONTACTS]
+    assert [job.row_count for job in contacts[:2]] == [15, 15]  # full jobs, then the remainder (> MIN_ROWS)
+    assert all(job.state == BulkJob.State.ADDED and job.job_id for job in jobs)
+    for job in jobs:
+        emails = spooled_emails(job)
+        assert emails == uploaded_emails(job)  # row i of the table is row i of the file Zoho received
+        assert emails == sorted(emails) and len(emails) == job.row_count  # planned in key order, none lost
+    assert BulkJobRow.objects.count() == sum(job.row_count for job in jobs)
+    by_module = Counter()
+    for job in jobs:
+        by_module[job.module] += job.row_count
+    assert not upserts(zoho_sandbox, CONTACTS)
+
+    runs = sync_until_collected(sync_settings)
+
+    assert runs[-1].status == SyncRun.Status.SUCCEEDED
+    assert not BulkJob.objects.exists() and not BulkJobRow.objects.exists()
+    for module in PERSON_MODULES:
+        remainder = SyncedRecord.objects.filter(module=module, status="synced").count() - by_module[module]
+        assert 0 <= remainder <= MIN_ROWS  # a remainder too small for a job went by upserts
+        assert len(upserts(zoho_sandbox, module)) == (1 if remainder else 0)
+    assert_org_matches_records(zoho_sandbox)
+
+
+def test_a_module_too_small_for_a_job_goes_back_to_upserts_in_batches_of_100(
+        zoho_sandbox, sandbox_connection, shop, settings, monkeypatch):
+    settings.BULK_WRITE_MIN_ROWS = 36  # 47 Contacts: a job; 33 Leads: upserts
+    monkeypatch.setattr(bulk_sending, "SPOOL_CHUNK", 3)
+    monkeypatch.setattr(bulk_spool, "READ_CHUNK", 5)  # read back in chunks, still sent 100 a call
+    sync_settings = make_settings(sandbox_connection)
+
+    first = sync(sync_settings)
+
+    assert first.stop_reason == SyncRun.StopReason.BULK_WRITE
+    assert list(BulkJob.objects.values_list("module", flat=True)) == [CONTACTS]  # the Leads' spool is gone
+    assert set(BulkJobRow.objects.values_list("job__module", flat=True)) == {CONTACTS}
+    leads = SyncedRecord.objects.filter(module=LEADS, status="synced").count()
+    assert 0 < leads <= 36 and len(upserts(zoho_sandbox, LEADS)) == 1
+    assert len(zoho_sandbox.records(LEADS)) == leads
+    assert not CustomerSnapshot.objects.filter(dirty=True, email__in=SyncedRecord.objects.filter(
+        module=LEADS).values("key")).exists()
+    assert sync_until_collected(sync_settings)[-1].status == SyncRun.Status.SUCCEEDED
+    assert len(upserts(zoho_sandbox, LEADS)) == 1
+    assert_org_matches_records(zoho_sandbox)
+
+
+def test_a_collection_stopped_midway_goes_on_where_it_stopped_and_records_nothing_twice(
+        zoho_sandbox, sandbox_connection, shop, monkeypatch):
+    monkeypatch.setattr(bulk_sending, "RESULT_CHUNK", 10)
+    unique = zoho_sandbox.add_custom_field(CONTACTS, "Home City", "text", unique=True).api_name
+    sync_settings = make_settings(sandbox_connection)
+    FieldMapping.objects.create(settings=sync_settings, module=CONTACTS, position=99, store_field="city",
+                                zoho_field=unique)  # some rows refused: DUPLICATE_DATA
+    sync(sync_settings)
+    contacts = BulkJob.objects.get(module=CONTACTS)
+    zoho_sandbox.run_bulk_jobs()  # Zoho finished both jobs: the next run collects them
+
+    def die_after_first_chunk(run):
+        raise WorkerKilled
+
+    with pytest.raises(WorkerKilled):
+        sync(sync_settings, after_batch=die_after_first_chunk)
+    contacts.refresh_from_db()
+    assert contacts.collected == 10  # the first chunk was recorded, with its mark
+    assert SyncedRecord.objects.filter(module=CONTACTS).count() == 10
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):  # the dead worker's claim goes stale
+        run = sync(sync_settings)
+    assert run.status in (SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL), run.error_summary
+    assert not BulkJob.objects.exists()
+    records = Counter(SyncedRecord.objects.filter(module=CONTACTS).values_list("status", flat=True))
+    assert records["failed"] + records["synced"] == contacts.row_count
+    errors = RecordError.objects.filter(module=CONTACTS)
+    assert errors.count() == records["failed"] > 0  # one entry per refused row: none written twice
+    assert not errors.exclude(status=RecordError.Status.OPEN).exists()
+    assert_org_matches_records(zoho_sandbox)
+
+
+def test_a_job_zoho_accepted_just_before_the_worker_died_is_sent_again_without_duplicates(
+        zoho_sandbox, sandbox_connection, shop):
+    def die(run):
+        raise WorkerKilled  # after Zoho accepted the first job (Contacts), before it was recorded
+
+    sync_settings = make_settings(sandbox_connection)
+    with pytest.raises(WorkerKilled):
+        sync(sync_settings, after_upsert=die)
+    assert list(BulkJob.objects.values_list("module", "state", "job_id")) == [(CONTACTS, "BUILDING", "")]
+    assert zoho_sandbox.run_bulk_jobs() == 1  # Zoho writes the job nobody follows
+    contacts_in_zoho = len(zoho_sandbox.records(CONTACTS))
+    assert contacts_in_zoho > MIN_ROWS and not SyncedRecord.objects.exists()
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):  # the dead worker's claim goes stale
+        runs = sync_until_collected(sync_settings)
+
+    assert runs[-1].status == SyncRun.Status.SUCCEEDED
+    assert len(job_creations(zoho_sandbox)) == 3  # the lost one, then Contacts and Leads again
+    assert not BulkJob.objects.exists() and not BulkJobRow.objects.exists()
+    assert len(zoho_sandbox.records(CONTACTS)) == contacts_in_zoho  # matched by Email: no duplicate
+    assert SyncedRecord.objects.filter(module=CONTACTS, status="synced").count() == contacts_in_zoho
+    assert sum(run.updated for run in runs) >= contacts_in_zoho  # Zoho updated them, created none again
+    assert_org_matches_records(zoho_sandbox)
