@@ -1,20 +1,31 @@
 """Big sends by Zoho Bulk Write: a module's people go as jobs of up to 25,000 rows, collected by a later run.
 
 When more than `BULK_WRITE_MIN_ROWS` people are dirty at the start of a send, the writer hands Contacts and
-Leads to `BulkSending` instead of batching them by 100. A module's records become one job per 25,000 rows, and
-its remainder a job too when it is more than `BULK_WRITE_MIN_ROWS` (fewer go back to the writer's upserts).
-Each job is started (upload + create: 500 credits) and persisted as a `BulkJob` with its rows in input order;
-nothing waits for it. The run then stops with "waiting for Zoho's Bulk Write job" and is due again in a minute
-(Deals wait too, so they can link the Contacts the job creates).
+Leads to `BulkSending` instead of batching them by 100. Memory holds at most SPOOL_CHUNK taken records per module,
+whatever the store's size: each chunk is checked as the writer checks a batch (`sendable`: deleted in Zoho, the
+policy's skips) and written to the module's spool (syncs/bulk_spool.py: a BUILDING `BulkJob` and its
+`BulkJobRow`s, in input order). A spool of 25,000 rows is started at once; at the end of planning the remainder
+is started when it is more than `BULK_WRITE_MIN_ROWS`, else read back a chunk at a time into the writer's
+upserts. Starting a job writes its zip to a temporary file from the spooled rows, uploads it streamed, and creates
+the job (500 credits); the `BulkJob` then holds Zoho's job id. Nothing waits for it: the run stops with "waiting
+for Zoho's Bulk Write job" and is due again in a minute (Deals wait too, so they can link the Contacts the job
+creates).
 
 Every later run first follows the pending jobs (`follow`, one status read each): while one is unfinished the
-run stops again (so no record of a job is planned twice); a COMPLETED job's result maps each row to its record
-(written: synced with its Zoho id and hash, dirty cleared; refused: the inbox); a FAILED job leaves its rows
-dirty, and the next send uses upserts. Snapshots changed in the store after the job was planned stay dirty.
+run stops again (so no record of a job is planned twice); a COMPLETED job's result is downloaded to a temporary
+file and mapped to its records RESULT_CHUNK rows at a time, each chunk in one transaction with the job's
+`collected` mark (written: synced with its Zoho id and hash, dirty cleared; refused: the inbox), so a collector
+killed midway is followed by one that goes on from the mark and records no row twice; a FAILED job leaves its
+rows dirty, and the next send uses upserts. Snapshots changed in the store after the job was planned stay dirty.
 
-A grant without the bulk scopes (OAUTH_SCOPE_MISMATCH) falls back to upserts. Deals always use upserts: they
-are far fewer than people, and their lookups to Contacts need the ids the people's job returns. The callback
-(`SITE_URL`) is not used: a status read per job and run is enough, and works behind any firewall.
+A run stopped while a job was BUILDING (a slice's end, a Zoho stop, a killed worker, even after Zoho accepted the
+job but before its id was recorded) leaves its records dirty: the next `follow` discards that job, and the records
+are planned and sent again, upserted on Email, so a job Zoho did run creates no duplicate.
+
+A grant without the bulk scopes (OAUTH_SCOPE_MISMATCH) falls back to upserts, as does a file over Zoho's 25 MB.
+Deals always use upserts: they are far fewer than people, and their lookups to Contacts need the ids the people's
+job returns. The callback (`SITE_URL`) is not used: a status read per job and run is enough, and works behind any
+firewall.
 """
 
 from itertools import islice

@@ -12,6 +12,7 @@ from integrations.zoho.bulk_write import (
     MAX_ROWS,
     BulkFile,
     BulkWrite,
+    ColumnSet,
     JobStatus,
     build_file,
     parse_result,
@@ -130,6 +131,29 @@ def test_upload_goes_to_the_upload_host_with_zohos_headers(http, connection, no_
     assert upload.headers["Content-Type"].startswith("multipart/form-data")
     assert content(file) in upload.body and b'name="file"; filename="records.zip"' in upload.body
     assert (bulk.calls, bulk.credits) == (2, 2)  # the org's zgid once, then the upload
+
+
+def test_an_upload_retried_after_a_5xx_sends_the_whole_file_again(http, connection, no_sleep):
+    http.post(UPLOAD, status=500, json={"code": "INTERNAL_ERROR", "status": "error", "message": "oops"})
+    http.post(UPLOAD, json={"status": "success", "code": "FILE_UPLOAD_SUCCESS", "message": "file uploaded.",
+                            "details": {"file_id": FILE_ID, "created_time": "2026-12-03T08:00:00+00:00"}})
+    file = build_file(RECORDS, "Email")
+    assert bulk_for(connection, no_sleep).upload(file) == FILE_ID
+    first, second = (call.request for call in http.calls)
+    assert first.body == second.body and content(file) in second.body  # streamed from the file, rewound
+    assert int(second.headers["Content-Length"]) == len(second.body)
+
+
+def test_records_streamed_once_with_their_columns_make_the_same_file_as_a_list():
+    def stream():
+        yield from RECORDS  # an iterator: the file must be written in one pass
+
+    column_set = ColumnSet("Email")
+    for record in RECORDS:
+        column_set.add(record)
+    streamed = build_file(stream(), "Email", columns=column_set.columns(), field_types={"Birthday": "date"})
+    assert csv_rows(streamed) == csv_rows(build_file(RECORDS, "Email", field_types={"Birthday": "date"}))
+    assert streamed.rows == 3
 
 
 def test_an_upsert_job_matches_on_the_key_maps_columns_by_index_and_costs_500_credits(http, connection, no_sleep):
