@@ -125,12 +125,14 @@ class BulkSending:
                 outcome.finished(job.module, key)
             with transaction.atomic():
                 write_outcome(sync_settings, outcome, job.planned_at)
-                BulkJob.objects.filter(pk=job.pk).update(collected=stop)
+                if stop < job.row_count:
+                    BulkJob.objects.filter(pk=job.pk).update(collected=stop)
+                else:
+                    discard(job)  # collected: done with
             job.collected = stop
             ctx.count_progress(stop - start)
             ctx.beat()
             ctx.after_batch()
-        discard(job)
 
     def decide(self, dirty_people: int) -> None:
         """Whether this run sends its people by Bulk Write. A FAILED job makes this one send use upserts."""
