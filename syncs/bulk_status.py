@@ -8,23 +8,10 @@ Times are in the current time zone: the user's on a page (profiles' middleware),
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Func, IntegerField, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from syncs.models import BulkJob, SyncSettings
-
-
-class JSONArrayLength(Func):
-    """The length of a JSON array column, counted by the database (a job's rows are not loaded to count them)."""
-
-    function = "JSON_ARRAY_LENGTH"  # SQLite
-    output_field = IntegerField()
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, function="JSONB_ARRAY_LENGTH", **extra)
-
-    def as_mysql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, function="JSON_LENGTH", **extra)
 
 
 @dataclass(frozen=True)
@@ -49,11 +36,12 @@ class PendingBulkWrite:
 
 
 def pending_bulk_write(sync_settings: SyncSettings | None) -> PendingBulkWrite | None:
-    """The connection's started jobs not yet collected (a FAILED one waits for nothing), or None."""
+    """The connection's started jobs not yet collected (a FAILED one waits for nothing, a BUILDING one is not
+    Zoho's yet), or None."""
     if sync_settings is None:
         return None
-    totals = BulkJob.objects.filter(settings=sync_settings).exclude(state=BulkJob.State.FAILED).aggregate(
-        jobs=Count("pk"), records=Sum(JSONArrayLength("rows")))
+    totals = BulkJob.objects.filter(settings=sync_settings).exclude(
+        state__in=(BulkJob.State.FAILED, BulkJob.State.BUILDING)).aggregate(jobs=Count("pk"), records=Sum("row_count"))
     if not totals["jobs"]:
         return None
     next_check = SyncSettings.objects.filter(pk=sync_settings.pk).values_list("next_sync_at", flat=True).first()

@@ -19,7 +19,7 @@ ZONE = "Asia/Kolkata"  # UTC+05:30: a wrong zone cannot show the same minutes
 
 def job(sync_settings, module, rows, state=BulkJob.State.IN_PROGRESS, run=None):
     return BulkJob.objects.create(settings=sync_settings, run=run, module=module, job_id=f"{module}-{rows}",
-                                  state=state, rows=[[f"p{i}@example.com", "hash", {}] for i in range(rows)],
+                                  state=state, row_count=rows,
                                   planned_at=timezone.now())
 
 
@@ -36,6 +36,7 @@ def waiting(admin_user):
     job(sync_settings, CONTACTS, 1200, run=run)
     job(sync_settings, LEADS, 34, state=BulkJob.State.ADDED, run=run)
     job(sync_settings, CONTACTS, 0, state=BulkJob.State.FAILED)  # a failed job waits for nothing
+    job(sync_settings, LEADS, 500, state=BulkJob.State.BUILDING)  # being built: not Zoho's yet
     SyncSettings.objects.filter(pk=sync_settings.pk).update(next_sync_at=now + timedelta(seconds=60))
     sync_settings.refresh_from_db()
     return sync_settings, run
