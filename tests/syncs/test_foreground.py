@@ -114,7 +114,7 @@ def test_no_wait_returns_at_the_first_wait_and_the_background_collects_the_jobs(
     jobs = BulkJob.objects.all()
     assert (doc["status"], doc["waiting"], doc["waiting_for"]) == ("partial", True, "bulk_write")
     assert doc["waiting_until"] == big.next_sync_at.isoformat()
-    assert doc["bulk_write"] == {"jobs": 2, "records": sum(len(job.rows) for job in jobs),
+    assert doc["bulk_write"] == {"jobs": 2, "records": sum(job.row_count for job in jobs),
                                  "next_check": big.next_sync_at.isoformat()}
     assert not claims.is_claimed(big)
 
