@@ -1,11 +1,7 @@
-import json
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 
-from bench.isolation import scratch_databases
+from bench.management.commands._scratch import measure_on_scratch
 from bench.resilience import kill_mid_send
-from bench.server import serving_app
 
 
 class Command(BaseCommand):
@@ -21,22 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON document (the report always is one)")
         parser.add_argument("--output", help="also write the JSON document to this file")
 
-    def handle(self, *args, customers, kill_after_upserts, bulk, q_timeout, json, output, **options):
-        def progress(message):
-            print(f"bench_kill: {message}", file=sys.stderr, flush=True)
-
-        with scratch_databases(), serving_app():
-            report = kill_mid_send(customers, kill_after_upserts, bulk == "auto", q_timeout, progress)
-        write(self, report, output)
-        second = report["second_run"]
-        if report["duplicates_in_zoho"]["within_a_module"] or report["duplicates_in_zoho"]["contact_and_lead"] \
-                or second["exit_code"]:
+    def handle(self, *args, customers, kill_after_upserts, bulk, q_timeout, output, **options):
+        report = measure_on_scratch(self, "bench_kill", output, lambda progress: kill_mid_send(
+            customers, kill_after_upserts, bulk == "auto", q_timeout, progress))
+        duplicates = report["duplicates_in_zoho"]
+        if duplicates["within_a_module"] or duplicates["contact_and_lead"] or report["second_run"]["exit_code"]:
             raise CommandError("Duplicates in Zoho, or the second run failed: see the report.")
-
-
-def write(command, report: dict, output: str | None) -> None:
-    document = json.dumps(report, indent=2, default=str)
-    if output:
-        with open(output, "w") as handle:
-            handle.write(document + "\n")
-    command.stdout.write(document)  # the report is one JSON document either way

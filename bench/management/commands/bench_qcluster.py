@@ -1,11 +1,7 @@
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 
-from bench.isolation import scratch_databases
-from bench.management.commands.bench_kill import write
+from bench.management.commands._scratch import measure_on_scratch
 from bench.resilience import sync_under_qcluster
-from bench.server import serving_app
 
 
 class Command(BaseCommand):
@@ -20,12 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON document (the report always is one)")
         parser.add_argument("--output", help="also write the JSON document to this file")
 
-    def handle(self, *args, customers, q_timeout, slice_seconds, deadline, json, output, **options):
-        def progress(message):
-            print(f"bench_qcluster: {message}", file=sys.stderr, flush=True)
-
-        with scratch_databases(), serving_app():
-            report = sync_under_qcluster(customers, q_timeout, slice_seconds, deadline, progress)
-        write(self, report, output)
+    def handle(self, *args, customers, q_timeout, slice_seconds, deadline, output, **options):
+        report = measure_on_scratch(self, "bench_qcluster", output, lambda progress: sync_under_qcluster(
+            customers, q_timeout, slice_seconds, deadline, progress))
         if not report["finished"] or report["duplicates_in_zoho"]["within_a_module"]:
             raise CommandError("The sync did not finish, or Zoho holds duplicates: see the report.")
