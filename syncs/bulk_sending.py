@@ -11,8 +11,9 @@ the job (500 credits); the `BulkJob` then holds Zoho's job id. Nothing waits for
 for Zoho's Bulk Write job" and is due again in a minute (Deals wait too, so they can link the Contacts the job
 creates).
 
-Every later run first follows the pending jobs (`follow`, one status read each): while one is unfinished the
-run stops again (so no record of a job is planned twice); a COMPLETED job's result is downloaded to a temporary
+Every later run first follows the pending jobs (`follow`, one status read each, before it reads the stores:
+`engine.follow_bulk_jobs`): while one is unfinished the run stops again (so no record of a job is planned twice,
+and the shop is not read for nothing); a COMPLETED job's result is downloaded to a temporary
 file and mapped to its records RESULT_CHUNK rows at a time, each chunk in one transaction with the job's
 `collected` mark (written: synced with its Zoho id and hash, dirty cleared; refused: the inbox), so a collector
 killed midway is followed by one that goes on from the mark and records no row twice; a FAILED job leaves its

@@ -22,7 +22,7 @@ from syncs import claims, zoho_waits
 from syncs.account_planner import AccountPlanner
 from syncs.bulk_sending import BulkSending
 from syncs.deal_planner import DealPlanner
-from syncs.models import SyncRun, SyncSettings
+from syncs.models import BulkJob, SyncRun, SyncSettings
 from syncs.planner import PeoplePlanner
 from syncs.products import ProductPlanner
 from syncs.reading import read_stores
@@ -185,11 +185,19 @@ def execute(ctx: RunContext) -> None:
         clear_sync_state(ctx.sync_settings)
         ctx.enter(Phase.READ)
     if ctx.run.phase == Phase.READ:
+        follow_bulk_jobs(ctx)  # while Zoho still works on our jobs, the run stops before reading the stores
         read_stores(ctx)
         ctx.enter(Phase.SEND)
     if ctx.run.phase == Phase.SEND:
         send(ctx)
     ctx.run.phase = Phase.DONE
+
+
+def follow_bulk_jobs(ctx: RunContext) -> None:
+    """Bulk Write jobs of earlier runs: collected, or the run stops to wait for them (BulkJobsPending) without
+    reading the stores, which it would read again anyway once the jobs are done."""
+    if BulkJob.objects.filter(settings=ctx.sync_settings).exists():
+        BulkSending(ctx, ZohoWriter(ctx)).follow()
 
 
 def send(ctx: RunContext) -> None:

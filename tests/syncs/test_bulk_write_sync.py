@@ -344,3 +344,18 @@ def test_a_job_zoho_accepted_just_before_the_worker_died_is_sent_again_without_d
     assert SyncedRecord.objects.filter(module=CONTACTS, status="synced").count() == contacts_in_zoho
     assert sum(run.updated for run in runs) >= contacts_in_zoho  # Zoho updated them, created none again
     assert_org_matches_records(zoho_sandbox)
+
+
+def test_a_run_that_finds_its_jobs_still_running_stops_before_reading_the_stores(
+        zoho_sandbox, sandbox_connection, shop, store_sandbox):
+    sync_settings = make_settings(sandbox_connection)
+    assert sync(sync_settings).stop_reason == SyncRun.StopReason.BULK_WRITE
+    store_requests = len(store_sandbox.requests)
+
+    waiting = sync(sync_settings)  # the sandbox's jobs are ADDED: one status read each, then the run stops
+
+    assert (waiting.status, waiting.stop_reason) == (SyncRun.Status.PARTIAL, SyncRun.StopReason.BULK_WRITE)
+    assert len(store_sandbox.requests) == store_requests  # the shop was not read
+    assert [c["path"].rsplit("/", 2)[-2] for c in zoho_sandbox.calls()[-2:]] == ["write", "write"]
+    assert sync_until_collected(sync_settings)[-1].status == SyncRun.Status.SUCCEEDED
+    assert len(store_sandbox.requests) > store_requests  # the run that collected the jobs read the shop again
