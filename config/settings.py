@@ -4,6 +4,7 @@ Every variable is listed with a one-line comment in `.env.example`. Defaults let
 checkout run with SQLite and the ORM broker; PostgreSQL (+ optional Redis) is the production choice.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,8 +23,18 @@ env = environ.FileAwareEnv(
 if (BASE_DIR / ".env").exists():
     env.read_env(BASE_DIR / ".env")
 
+
+
+def secret(name: str) -> str:
+    """A secret exactly as given. django-environ reads a value that starts with "$" as the name of another
+    variable (a Django key from get_random_secret_key() may start so), so the environment is read first; the
+    environ reader remains for NAME_FILE (FileAwareEnv)."""
+    value = os.environ.get(name)
+    return value if value is not None else env.str(name, default="")
+
+
 DEBUG = env("DEBUG")
-SECRET_KEY = env("SECRET_KEY", default="")
+SECRET_KEY = secret("SECRET_KEY")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
@@ -227,7 +238,7 @@ EMAIL_BACKEND = env(
 EMAIL_HOST = env("EMAIL_HOST", default="")
 EMAIL_PORT = env.int("EMAIL_PORT", default=587)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_HOST_PASSWORD = secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="zoho-store-sync@localhost")
 # Alerts (syncs/alerts.py), checked every few minutes: each is mailed once when it starts and once when it ends,
