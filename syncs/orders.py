@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from syncs.merge import normalise_email
 from syncs.models import OrderSnapshot
-from syncs.resuming import keep_time, kept_time, resume_stream
+from syncs.resuming import StagedStream
 from syncs.sales_orders import status_for
 
 STAGE_BUFFER = 500
@@ -82,30 +82,14 @@ def buyer_key(store, customer) -> str:
 
 def read_orders(ctx, store, source, checkpoint, report_rejected) -> None:
     since = None if ctx.full else checkpoint.order_cursor
-    newest = kept_time(ctx, "order_newest", store)  # what earlier slices of this run staged
-    buffer = []
-
-    def flush():
-        nonlocal buffer
-        stage_orders(ctx, store, buffer)
-        report_rejected(ctx, store, source.take_rejected())
-        buffer = []
-        keep_time(ctx, "order_newest", store, newest)
-
-    if source.resumable:
-        orders = source.orders(since, resume=resume_stream(ctx, store, source, "order_pages", flush))
-    else:
-        orders = source.orders(since)
-    for order in orders:
-        buffer.append(order)
-        if newest is None or order.date_modified > newest:
-            newest = order.date_modified
-        if len(buffer) >= STAGE_BUFFER:
-            flush()
+    staged = StagedStream(ctx, store, source, stage_orders, report_rejected, STAGE_BUFFER, key="order_newest")
+    for order in staged.open(source.orders, since, "order_pages"):
+        if staged.add(order, order.date_modified):
+            staged.flush()
             ctx.beat()
-    flush()
+    staged.flush()
     if not ctx.dry_run:
-        checkpoint.advance("order_cursor", newest, ctx.signpost)
+        checkpoint.advance("order_cursor", staged.newest, ctx.signpost)
 
 
 def stage_orders(ctx, store, orders) -> None:

@@ -33,7 +33,7 @@ from syncs.merge import normalise_email, snapshot_data
 from syncs.models import CustomerSnapshot, RecordError, StoreCheckpoint
 from syncs.orders import read_orders
 from syncs.products import read_products
-from syncs.resuming import keep_time, kept_time, resume_stream
+from syncs.resuming import StagedStream
 from syncs.run_context import RunContext
 from syncs.selection import included_stores
 from syncs.source_accounts import read_accounts
@@ -121,36 +121,21 @@ def mark_read(ctx: RunContext, store, checkpoint) -> None:
 def read_store(ctx, store, source, checkpoint, since) -> None:
     """The store's customers changed since `since`, staged a buffer at a time (and after every page of a
     resumable source, where the slice may end)."""
-    newest = kept_time(ctx, "newest", store)  # what earlier slices of this run staged
-    buffer = []
-
-    def flush():
-        nonlocal buffer
-        stage(ctx, store, buffer)
-        report_rejected(ctx, store, source.take_rejected())
-        buffer = []
-        keep_time(ctx, "newest", store, newest)
-
-    if source.resumable:
-        stream = source.customers(since, resume=resume_stream(ctx, store, source, "pages", flush))
-    else:
-        stream = source.customers(since)
-    for customer in stream:
-        buffer.append(customer)
-        if newest is None or customer.updated_at > newest:
-            newest = customer.updated_at
-        if len(buffer) >= STAGE_BUFFER:
-            flush()
-            if source.is_sorted and not ctx.dry_run:
-                checkpoint.advance("cursor", newest, ctx.signpost)
-            if source.is_sorted:
-                note_read_up_to(ctx, store, newest)
-            ctx.beat()
-            if source.is_sorted:
-                ctx.end_slice_if_due()
-    flush()
+    staged = StagedStream(ctx, store, source, stage, report_rejected, STAGE_BUFFER, key="newest")
+    for customer in staged.open(source.customers, since, "pages"):
+        if not staged.add(customer, customer.updated_at):
+            continue
+        staged.flush()
+        if source.is_sorted:
+            if not ctx.dry_run:
+                checkpoint.advance("cursor", staged.newest, ctx.signpost)
+            note_read_up_to(ctx, store, staged.newest)
+        ctx.beat()
+        if source.is_sorted:
+            ctx.end_slice_if_due()
+    staged.flush()
     if not ctx.dry_run:
-        checkpoint.advance("cursor", newest, ctx.signpost)
+        checkpoint.advance("cursor", staged.newest, ctx.signpost)
 
 
 ZOHO_ORG = "zoho"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from syncs.models import ACCOUNTS, AccountSnapshot, SyncedRecord
 from syncs.outcomes import Outcome
 from syncs.planning import plan_record, walk_in_key_order
+from syncs.resuming import StagedStream
 from syncs.selection import included_stores
 
 STAGE_BUFFER = 500
@@ -25,18 +26,14 @@ def account_record_key(store, source_id) -> str:
 
 def read_accounts(ctx, store, source, checkpoint, report_rejected) -> None:
     since = None if ctx.full else checkpoint.account_cursor
-    newest, buffer = None, []
+    staged = StagedStream(ctx, store, source, stage_accounts, report_rejected, STAGE_BUFFER)
     for account in source.accounts(since):
-        buffer.append(account)
-        newest = account.updated_at if newest is None or account.updated_at > newest else newest
-        if len(buffer) >= STAGE_BUFFER:
-            stage_accounts(ctx, store, buffer)
-            buffer = []
+        if staged.add(account, account.updated_at):
+            staged.flush()
             ctx.beat()
-    stage_accounts(ctx, store, buffer)
-    report_rejected(ctx, store, source.take_rejected())
+    staged.flush()
     if not ctx.dry_run:
-        checkpoint.advance("account_cursor", newest, ctx.signpost)
+        checkpoint.advance("account_cursor", staged.newest, ctx.signpost)
 
 
 def stage_accounts(ctx, store, accounts) -> None:
